@@ -1,0 +1,1 @@
+"""Inlet: webhooks and mailhooks deployed into your own AWS account."""
