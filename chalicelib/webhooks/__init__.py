@@ -1,0 +1,1 @@
+"""Webhook channel: the HTTP request model, body parsing, guards and handshakes."""
