@@ -1,0 +1,222 @@
+"""Inlet's Lambda functions. A switchboard: translate the Chalice event, call one use case,
+map the result or error. Only this module knows Chalice.
+
+- api_handler (API Gateway): `/hooks/{token}` webhooks and the `/api/...` management API.
+- deliver_parallel (SQS standard queue) and deliver_sequential (SQS FIFO queue): run scenarios.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Chalice, Response
+from chalice.app import CaseInsensitiveMapping, SQSEvent
+
+from chalicelib.composition import get_services
+from chalicelib.delivery import sqs_batch
+from chalicelib.errors import Invalid, Rejected, Transient
+from chalicelib.observability import flush_metrics, logger
+from chalicelib.webhooks.receive_webhook import Answer, error_answer
+from chalicelib.webhooks.request import HttpRequest
+
+app = Chalice(app_name="inlet")
+# Every body reaches the function base64-encoded, so signatures see the exact bytes and
+# non-UTF-8 text, forms and files survive API Gateway (C15, C16).
+app.api.binary_types.append("*/*")
+
+PARALLEL_QUEUE = os.environ.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")
+SEQUENTIAL_QUEUE = os.environ.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")
+HOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@app.middleware("http")
+def accept_any_response(event: Any, get_response: Any) -> Any:
+    """With `*/*` binary types Chalice refuses any response to a request without an Accept
+    header; senders often omit it, so treat a missing Accept as `*/*`."""
+    if event.headers.get("accept") is None:
+        event.headers = CaseInsensitiveMapping({**dict(event.headers), "accept": "*/*"})
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics()
+
+
+def _respond(answer: Answer) -> Response:
+    return Response(body=json.dumps(answer.body, ensure_ascii=False),
+                    status_code=answer.status, headers={**JSON_HEADERS, **answer.headers})
+
+
+def _event() -> dict[str, Any]:
+    request = app.current_request
+    assert request is not None
+    event: dict[str, Any] = request.to_original_event()
+    return event
+
+
+def _http_request(event: dict[str, Any], body: bytes) -> HttpRequest:
+    multi_headers = event.get("multiValueHeaders") or {k: [v] for k, v in (event.get("headers") or {}).items()}
+    headers = tuple((name, value) for name, values in multi_headers.items() for value in (values or []))
+    multi_query = event.get("multiValueQueryStringParameters") or {
+        k: [v] for k, v in (event.get("queryStringParameters") or {}).items()}
+    query = tuple((name, value) for name, values in multi_query.items() for value in (values or []))
+    context = event.get("requestContext") or {}
+    base = _base_url(event)
+    public_url = base + (event.get("path") or "") + (("?" + urlencode(query)) if query else "")
+    return HttpRequest(method=event.get("httpMethod") or context.get("httpMethod", ""),
+                       path=event.get("path") or "", headers=headers, query=query, body=body,
+                       source_ip=(context.get("identity") or {}).get("sourceIp", ""),
+                       public_url=public_url, request_id=context.get("requestId", ""))
+
+
+def _base_url(event: dict[str, Any]) -> str:
+    configured = get_services().settings.public_url
+    if configured:
+        return configured
+    context = event.get("requestContext") or {}
+    headers = CaseInsensitiveMapping(event.get("headers") or {})
+    host = headers.get("host") or context.get("domainName") or "localhost"
+    proto = headers.get("x-forwarded-proto") or ("https" if context.get("domainName") else "http")
+    # API Gateway's requestContext.path includes the stage ("/dev/hooks/x"); event path does not.
+    context_path, path = context.get("path") or "", event.get("path") or ""
+    stage_prefix = context_path[: len(context_path) - len(path)] if path and context_path.endswith(path) else ""
+    return f"{proto}://{host}{stage_prefix}"
+
+
+def _raw_body() -> bytes:
+    request = app.current_request
+    assert request is not None
+    body = request.raw_body
+    return body if isinstance(body, bytes) else body.encode("utf-8")
+
+
+@app.route("/hooks/{token}", methods=HOOK_METHODS, content_types=["*/*"])
+def receive_webhook(token: str) -> Response:
+    try:
+        event = _event()
+        answer = get_services().webhook_receiver.receive(token, _http_request(event, _raw_body()))
+    except Rejected as error:
+        answer = error_answer(error.status, error.code, error.message, error.headers)
+    except Transient as error:
+        logger.warning("webhook ingest unavailable", extra={"error": str(error)})
+        answer = error_answer(503, "unavailable", "Inlet is unavailable; retry later", {"Retry-After": "5"})
+    return _respond(answer)
+
+
+# ---- management API ---------------------------------------------------------------------
+
+
+def _json_body() -> dict[str, Any]:
+    raw = _raw_body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as error:
+        raise Invalid(f"request body is not valid JSON: {error}", "invalid_json") from None
+    if not isinstance(body, dict):
+        raise Invalid("request body must be a JSON object", "invalid_json")
+    return body
+
+
+def _managed(action: Any, status: int = 200) -> Response:
+    """Run a management action and map its errors, in this one place."""
+    try:
+        return Response(body=json.dumps(action(), ensure_ascii=False), status_code=status, headers=JSON_HEADERS)
+    except Rejected as error:
+        return _respond(error_answer(error.status, error.code, error.message, error.headers))
+    except Transient as error:
+        logger.warning("management API unavailable", extra={"error": str(error)})
+        return _respond(error_answer(503, "unavailable", str(error), {"Retry-After": "5"}))
+
+
+def _hook_view(hook: Any) -> dict[str, Any]:
+    return get_services().hook_manager.view(hook, _base_url(_event()))
+
+
+@app.route("/api/hooks", methods=["GET"])
+def list_hooks() -> Response:
+    return _managed(lambda: {"hooks": [_hook_view(h) for h in get_services().hook_manager.list()]})
+
+
+@app.route("/api/hooks", methods=["POST"], content_types=["*/*"])
+def create_hook() -> Response:
+    return _managed(lambda: _hook_view(get_services().hook_manager.create(_json_body())), 201)
+
+
+@app.route("/api/hooks/{ref}", methods=["GET"])
+def show_hook(ref: str) -> Response:
+    return _managed(lambda: _hook_view(get_services().hook_manager.find(ref)))
+
+
+@app.route("/api/hooks/{ref}", methods=["PATCH"], content_types=["*/*"])
+def update_hook(ref: str) -> Response:
+    return _managed(lambda: _hook_view(get_services().hook_manager.update(ref, _json_body())))
+
+
+@app.route("/api/hooks/{ref}", methods=["DELETE"])
+def delete_hook(ref: str) -> Response:
+    return _managed(lambda: {"deleted": get_services().hook_manager.delete(ref).id})
+
+
+@app.route("/api/hooks/{ref}/rotate", methods=["POST"], content_types=["*/*"])
+def rotate_hook_token(ref: str) -> Response:
+    return _managed(lambda: _hook_view(get_services().hook_manager.rotate_token(ref)))
+
+
+def _query_int(name: str, default: int) -> int:
+    request = app.current_request
+    assert request is not None
+    raw = (request.query_params or {}).get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(f"query parameter {name!r} must be an integer", "invalid_query") from None
+
+
+@app.route("/api/hooks/{ref}/logs", methods=["GET"])
+def list_logs(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        hook = services.hook_manager.find(ref)
+        request = app.current_request
+        assert request is not None
+        status = (request.query_params or {}).get("status")
+        return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/logs/{item_id}", methods=["GET"])
+def show_log_entry(ref: str, item_id: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.log_reader.show(services.hook_manager.find(ref), item_id)
+    return _managed(action)
+
+
+# ---- delivery ---------------------------------------------------------------------------
+
+
+def _deliver(event: SQSEvent, fifo: bool) -> dict[str, Any]:
+    services = get_services()
+    messages = sqs_batch.received_from_event(event.to_dict().get("Records", []))
+    try:
+        result = sqs_batch.decide(messages, lambda m: services.deliverer.handle(m, fifo), fifo)
+        return sqs_batch.settle(result, services.queue, fifo, services.settings.report_batch_failures)
+    finally:
+        flush_metrics()
+
+
+@app.on_sqs_message(queue=PARALLEL_QUEUE, batch_size=10)
+def deliver_parallel(event: SQSEvent) -> dict[str, Any]:
+    return _deliver(event, fifo=False)
+
+
+@app.on_sqs_message(queue=SEQUENTIAL_QUEUE, batch_size=10)
+def deliver_sequential(event: SQSEvent) -> dict[str, Any]:
+    return _deliver(event, fifo=True)
+

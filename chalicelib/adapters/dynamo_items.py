@@ -1,0 +1,233 @@
+"""Item log on DynamoDB: one record per received request or mail, expiring by TTL.
+
+Key: `ITEM#<hook id>` / `<item id>`, so a hook's entries list newest first. Parsed data, meta
+and attachments are stored as JSON strings (keys such as "", "a.b" or "$ref" survive, numbers
+keep their exact form). Two sparse indexes hold only unfinished items: `pending` (by hook) and
+`lanes` (by sequential lane). DynamoDB deletes expired records late, so every read filters on
+`expires_at` itself.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters.aws import translated
+from chalicelib.core.items import (DELIVERING, PENDING_STATUSES, QUEUED, RETRYING, Attempt, LogEntry,
+                                   RawInput)
+from chalicelib.core.ports import ClaimResult
+from chalicelib.errors import ConditionFailed
+
+PENDING_INDEX = "pending"
+LANES_INDEX = "lanes"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _n(value: float) -> dict[str, str]:
+    return {"N": repr(int(value)) if float(value).is_integer() else repr(float(value))}
+
+
+def _lane_key(hook_id: str, lane: str) -> str:
+    return f"{hook_id}#{lane}"
+
+
+def to_record(entry: LogEntry) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "pk": {"S": f"ITEM#{entry.hook_id}"}, "sk": {"S": entry.item_id},
+        "hook_id": {"S": entry.hook_id}, "item_id": {"S": entry.item_id},
+        "received_at": {"S": entry.received_at}, "expires_at": _n(entry.expires_at),
+        "status": {"S": entry.status}, "channel": {"S": entry.channel}, "lane": {"S": entry.lane},
+        "meta": {"S": _dumps(entry.meta)}, "attachments": {"S": _dumps(entry.attachments)},
+        "attempts": {"L": [{"S": _dumps(a.to_dict())} for a in entry.attempts]},
+        "response_status": _n(entry.response_status), "next_attempt_at": _n(entry.next_attempt_at),
+    }
+    if entry.reason:
+        record["reason"] = {"S": entry.reason}
+    if entry.data_key:
+        record["data_key"] = {"S": entry.data_key}
+    else:
+        record["data"] = {"S": _dumps(entry.data)}
+    if entry.raw is not None:
+        record["raw"] = {"M": _raw_record(entry.raw)}
+    if entry.pending:
+        record["pending_hook"] = {"S": entry.hook_id}
+        if entry.lane:
+            record["pending_lane"] = {"S": _lane_key(entry.hook_id, entry.lane)}
+    return record
+
+
+def _raw_record(raw: RawInput) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "size": _n(raw.size), "sha256": {"S": raw.sha256}, "method": {"S": raw.method},
+        "headers": {"S": _dumps(raw.headers)}, "query": {"S": _dumps(raw.query)},
+        "source_ip": {"S": raw.source_ip},
+    }
+    if raw.content_type is not None:
+        out["content_type"] = {"S": raw.content_type}
+    if raw.body is not None:
+        out["body"] = {"B": raw.body}
+    if raw.body_key:
+        out["body_key"] = {"S": raw.body_key}
+    return out
+
+
+def from_record(record: dict[str, Any]) -> LogEntry:
+    raw = None
+    if "raw" in record:
+        r = record["raw"]["M"]
+        raw = RawInput(
+            content_type=r["content_type"]["S"] if "content_type" in r else None,
+            size=int(r["size"]["N"]), sha256=r["sha256"]["S"],
+            body=bytes(r["body"]["B"]) if "body" in r else None,
+            body_key=r["body_key"]["S"] if "body_key" in r else None,
+            method=r["method"]["S"],
+            headers=tuple(tuple(p) for p in json.loads(r["headers"]["S"])),  # type: ignore[misc]
+            query=tuple(tuple(p) for p in json.loads(r["query"]["S"])),  # type: ignore[misc]
+            source_ip=r["source_ip"]["S"])
+    return LogEntry(
+        hook_id=record["hook_id"]["S"], item_id=record["item_id"]["S"],
+        received_at=record["received_at"]["S"], expires_at=int(float(record["expires_at"]["N"])),
+        status=record["status"]["S"], channel=record["channel"]["S"], lane=record["lane"]["S"],
+        raw=raw, data=json.loads(record["data"]["S"]) if "data" in record else None,
+        data_key=record["data_key"]["S"] if "data_key" in record else None,
+        meta=json.loads(record["meta"]["S"]), attachments=json.loads(record["attachments"]["S"]),
+        attempts=[Attempt.from_dict(json.loads(a["S"])) for a in record.get("attempts", {}).get("L", [])],
+        reason=record.get("reason", {}).get("S", ""),
+        response_status=int(float(record["response_status"]["N"])),
+        next_attempt_at=float(record["next_attempt_at"]["N"]),
+        claim_id=record.get("claim_id", {}).get("S", ""),
+        claim_until=float(record.get("claim_until", {}).get("N", "0")),
+    )
+
+
+class DynamoItemLog:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def _key(self, hook_id: str, item_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"ITEM#{hook_id}"}, "sk": {"S": item_id}}
+
+    @translated
+    def put(self, entry: LogEntry) -> None:
+        self._db.put_item(TableName=self._table, Item=to_record(entry),
+                          ConditionExpression="attribute_not_exists(pk)")
+
+    @translated
+    def _get(self, hook_id: str, item_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._db.get_item(
+            TableName=self._table, Key=self._key(hook_id, item_id), ConsistentRead=True).get("Item")
+        return item
+
+    def get(self, hook_id: str, item_id: str, now: float) -> LogEntry | None:
+        record = self._get(hook_id, item_id)
+        if record is None:
+            return None
+        entry = from_record(record)
+        return entry if entry.expires_at > now else None
+
+    @translated
+    def list(self, hook_id: str, now: float, limit: int = 50, status: str | None = None) -> list[LogEntry]:
+        values: dict[str, Any] = {":pk": {"S": f"ITEM#{hook_id}"}, ":now": _n(now)}
+        condition = "expires_at > :now"
+        names: dict[str, str] = {}
+        if status:
+            condition += " AND #s = :status"
+            values[":status"] = {"S": status}
+            names["#s"] = "status"
+        params: dict[str, Any] = {
+            "TableName": self._table, "KeyConditionExpression": "pk = :pk", "FilterExpression": condition,
+            "ExpressionAttributeValues": values, "ScanIndexForward": False}
+        if names:
+            params["ExpressionAttributeNames"] = names
+        entries: list[LogEntry] = []
+        while len(entries) < limit:
+            page = self._db.query(**params, Limit=max(limit, 25))
+            entries.extend(from_record(r) for r in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return entries[:limit]
+
+    @translated
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> list[str]:
+        page = self._db.query(
+            TableName=self._table, IndexName=LANES_INDEX, KeyConditionExpression="pending_lane = :lane",
+            ExpressionAttributeValues={":lane": {"S": _lane_key(hook_id, lane)}},
+            ProjectionExpression="item_id", ScanIndexForward=True, Limit=limit)
+        return [r["item_id"]["S"] for r in page["Items"]]
+
+    def claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> ClaimResult:
+        try:
+            record = self._claim(hook_id, item_id, claim_id, now, until)
+        except ConditionFailed:
+            current = self._get(hook_id, item_id)
+            entry = None if current is None else from_record(current)
+            if entry is not None and entry.expires_at <= now:
+                entry = None
+            return ClaimResult(None, entry)
+        return ClaimResult(from_record(record))
+
+    @translated
+    def _claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> dict[str, Any]:
+        result = self._db.update_item(
+            TableName=self._table, Key=self._key(hook_id, item_id),
+            UpdateExpression="SET #s = :delivering, claim_id = :cid, claim_until = :until",
+            ConditionExpression=("attribute_exists(pk) AND expires_at > :now AND (#s = :queued OR "
+                                 "(#s = :retrying AND next_attempt_at <= :now) OR "
+                                 "(#s = :delivering AND claim_until < :now))"),
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":delivering": {"S": DELIVERING}, ":queued": {"S": QUEUED}, ":retrying": {"S": RETRYING},
+                ":cid": {"S": claim_id}, ":until": _n(until), ":now": _n(now)},
+            ReturnValues="ALL_NEW")
+        attributes: dict[str, Any] = result["Attributes"]
+        return attributes
+
+    @translated
+    def finish(self, entry: LogEntry, attempt: Attempt, status: str, next_attempt_at: float = 0.0) -> None:
+        update = ("SET #s = :status, attempts = list_append(if_not_exists(attempts, :empty), :attempt), "
+                  "next_attempt_at = :next REMOVE claim_id, claim_until")
+        if status not in PENDING_STATUSES:
+            update += ", pending_hook, pending_lane"
+        self._db.update_item(
+            TableName=self._table, Key=self._key(entry.hook_id, entry.item_id),
+            UpdateExpression=update,
+            ConditionExpression="#s = :delivering AND claim_id = :cid",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":status": {"S": status}, ":empty": {"L": []},
+                ":attempt": {"L": [{"S": _dumps(attempt.to_dict())}]}, ":next": _n(next_attempt_at),
+                ":delivering": {"S": DELIVERING}, ":cid": {"S": entry.claim_id}})
+
+    def transition(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str,
+                   reason: str = "", response_status: int | None = None) -> bool:
+        try:
+            self._transition(hook_id, item_id, expected, status, reason, response_status)
+        except ConditionFailed:
+            return False
+        return True
+
+    @translated
+    def _transition(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str,
+                    reason: str, response_status: int | None) -> None:
+        values: dict[str, Any] = {":status": {"S": status}}
+        allowed = []
+        for index, name in enumerate(expected):
+            values[f":e{index}"] = {"S": name}
+            allowed.append(f":e{index}")
+        update = "SET #s = :status"
+        if reason:
+            update += ", reason = :reason"
+            values[":reason"] = {"S": reason}
+        if response_status is not None:
+            update += ", response_status = :rs"
+            values[":rs"] = _n(response_status)
+        if status not in PENDING_STATUSES:
+            update += " REMOVE pending_hook, pending_lane"
+        self._db.update_item(
+            TableName=self._table, Key=self._key(hook_id, item_id), UpdateExpression=update,
+            ConditionExpression=f"attribute_exists(pk) AND #s IN ({', '.join(allowed)})",
+            ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=values)

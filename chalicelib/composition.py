@@ -1,0 +1,126 @@
+"""Composition root: builds the adapters and use cases lazily, once per process, with a reset
+for tests (which may pass in-memory twins instead of AWS adapters)."""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+from chalicelib.clock import Clock, system_clock
+from chalicelib.core.ports import BlobStore, DeliveryQueue, HookStore, ItemLog
+from chalicelib.delivery.deliver_item import Deliverer
+from chalicelib.hook_cache import HookCache
+from chalicelib.intake.accept_item import ItemIntake
+from chalicelib.management.manage_hooks import HookManager
+from chalicelib.management.read_logs import LogReader
+from chalicelib.settings import Settings
+from chalicelib.webhooks.receive_webhook import WebhookReceiver
+
+
+class Services:
+    """Everything a handler needs, built on first use."""
+
+    def __init__(self, settings: Settings | None = None, clock: Clock = system_clock, *,
+                 hook_store: HookStore | None = None, item_log: ItemLog | None = None,
+                 blobs: BlobStore | None = None, queue: DeliveryQueue | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.clock = clock
+        self._given: dict[str, Any] = {"hook_store": hook_store, "item_log": item_log,
+                                       "blobs": blobs, "queue": queue}
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                from chalicelib.adapters.aws import client
+                self._clients[service] = client(service, self.settings.region)
+            return self._clients[service]
+
+    @functools.cached_property
+    def hook_store(self) -> HookStore:
+        if self._given["hook_store"] is not None:
+            return self._given["hook_store"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.dynamo_hooks import DynamoHookStore
+        return DynamoHookStore(self._client("dynamodb"), self.settings.table_name)
+
+    @functools.cached_property
+    def item_log(self) -> ItemLog:
+        if self._given["item_log"] is not None:
+            return self._given["item_log"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.dynamo_items import DynamoItemLog
+        return DynamoItemLog(self._client("dynamodb"), self.settings.table_name)
+
+    @functools.cached_property
+    def blobs(self) -> BlobStore:
+        if self._given["blobs"] is not None:
+            return self._given["blobs"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.s3_blobs import S3BlobStore
+        return S3BlobStore(self._client("s3"), self.settings.bucket_name)
+
+    @functools.cached_property
+    def queue(self) -> DeliveryQueue:
+        if self._given["queue"] is not None:
+            return self._given["queue"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.sqs_queue import SqsDeliveryQueue
+        return SqsDeliveryQueue(self._client("sqs"), self.settings.parallel_queue, self.settings.sequential_queue)
+
+    @functools.cached_property
+    def hook_cache(self) -> HookCache:
+        return HookCache(self.hook_store, self.settings.hook_cache_seconds, self.clock)
+
+    @functools.cached_property
+    def intake(self) -> ItemIntake:
+        return ItemIntake(self.item_log, self.blobs, self.queue, self.clock, self.settings.inline_body_limit)
+
+    @functools.cached_property
+    def webhook_receiver(self) -> WebhookReceiver:
+        return WebhookReceiver(_TokenLookup(self.hook_cache, self.hook_store), self.intake, self.clock)
+
+    @functools.cached_property
+    def deliverer(self) -> Deliverer:
+        return Deliverer(self.hook_cache, self.item_log, self.blobs, self.clock,
+                         claim_seconds=self.settings.claim_seconds,
+                         retry_base=self.settings.retry_base_seconds, retry_cap=self.settings.retry_cap_seconds)
+
+    @functools.cached_property
+    def hook_manager(self) -> HookManager:
+        return HookManager(self.hook_store, self.clock, self.settings.mail_domain,
+                           self.settings.default_max_body_bytes)
+
+    @functools.cached_property
+    def log_reader(self) -> LogReader:
+        return LogReader(self.item_log, self.blobs, self.clock)
+
+
+class _TokenLookup:
+    """Cached token lookup; the rare 'retired token?' question goes to the store."""
+
+    def __init__(self, cache: HookCache, store: HookStore) -> None:
+        self._cache = cache
+        self._store = store
+
+    def by_token(self, token: str) -> Any:
+        return self._cache.by_token(token)
+
+    def is_retired_token(self, token: str) -> bool:
+        return self._store.is_retired_token(token)
+
+
+_services: Services | None = None
+_services_lock = threading.Lock()
+
+
+def get_services() -> Services:
+    global _services
+    with _services_lock:
+        if _services is None:
+            _services = Services()
+        return _services
+
+
+def reset_services(services: Services | None = None) -> None:
+    """Drop the built services (tests), or install prepared ones."""
+    global _services
+    with _services_lock:
+        _services = services

@@ -1,0 +1,95 @@
+"""The item and its log entry: one received request or mail, parsed, with its delivery history.
+
+The log entry is the unit that is stored, queued (by id), delivered and listed. `data` is the
+parsed item; bodies too large for the table live in the blob store and are referenced by key.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# Statuses. Pending ones still have work to do; terminal ones never change again.
+QUEUED = "queued"
+DELIVERING = "delivering"
+RETRYING = "retrying"
+DELIVERED = "delivered"
+FAILED = "failed"
+REJECTED = "rejected"
+PENDING_STATUSES = (QUEUED, DELIVERING, RETRYING)
+TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at running the scenario for an item."""
+
+    number: int
+    started_at: str
+    duration_ms: int
+    ok: bool
+    error: str = ""
+    scenario: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Attempt":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """What arrived, byte-exact: inline when small, else a blob key."""
+
+    content_type: str | None
+    size: int
+    sha256: str
+    body: bytes | None = None
+    body_key: str | None = None
+    method: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    source_ip: str = ""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A request or mail that reached a hook, accepted or rejected."""
+
+    hook_id: str
+    item_id: str
+    received_at: str
+    expires_at: int
+    status: str
+    channel: str = "webhook"
+    lane: str = ""
+    raw: RawInput | None = None
+    data: Any = None
+    data_key: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    reason: str = ""
+    response_status: int = 200
+    next_attempt_at: float = 0.0
+    claim_id: str = ""
+    claim_until: float = 0.0
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    def envelope(self, hook_name: str, data: Any) -> dict[str, Any]:
+        """The item as a scenario receives it."""
+        return {
+            "id": self.item_id,
+            "hook": {"id": self.hook_id, "name": hook_name},
+            "channel": self.channel,
+            "received_at": self.received_at,
+            "data": data,
+            "attachments": self.attachments,
+            "meta": self.meta,
+            "attempt": len(self.attempts) + 1,
+        }

@@ -1,0 +1,118 @@
+"""Ports: the narrow interfaces the use cases need from storage and queues.
+
+Each has an in-memory twin (`chalicelib.twins`) and an AWS adapter (`chalicelib.adapters`);
+one contract suite in `tests/contract` runs against both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+from chalicelib.core.hooks import Hook
+from chalicelib.core.items import Attempt, LogEntry
+
+
+class HookStore(Protocol):
+    def create(self, hook: Hook) -> None:
+        """Store a new hook; raise `Conflict` if its name or token is taken."""
+
+    def get(self, hook_id: str) -> Hook | None: ...
+
+    def by_name(self, name: str) -> Hook | None: ...
+
+    def by_token(self, token: str) -> Hook | None:
+        """The live hook for a token, or None."""
+
+    def is_retired_token(self, token: str) -> bool:
+        """True if the token belonged to a hook that was deleted (answer 410, not 404)."""
+
+    def list(self) -> list[Hook]: ...
+
+    def update(self, old: Hook, new: Hook) -> None:
+        """Replace `old` by `new` (same id); raise `Conflict` on a taken name."""
+
+    def delete(self, hook: Hook) -> None: ...
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What a claim attempt found: the claimed entry, or why not."""
+
+    entry: LogEntry | None
+    current: LogEntry | None = None  # the entry as stored when the claim lost (None: gone)
+
+    @property
+    def claimed(self) -> bool:
+        return self.entry is not None
+
+
+class ItemLog(Protocol):
+    def put(self, entry: LogEntry) -> None:
+        """Store a new log entry (an item id is written once)."""
+
+    def get(self, hook_id: str, item_id: str, now: float) -> LogEntry | None:
+        """The entry, or None if absent or expired (expired entries are never shown)."""
+
+    def list(self, hook_id: str, now: float, limit: int = 50, status: str | None = None) -> list[LogEntry]:
+        """Unexpired entries of a hook, newest first."""
+
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> list[str]:
+        """Ids of the oldest not-yet-finished items of a sequential lane, oldest first."""
+
+    def claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> ClaimResult:
+        """Take an item for delivery if it is queued, due for retry, or its claim has lapsed."""
+
+    def finish(self, entry: LogEntry, attempt: Attempt, status: str, next_attempt_at: float = 0.0) -> None:
+        """Record an attempt and the new status; only the claim holder may do this."""
+
+    def transition(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str,
+                   reason: str = "", response_status: int | None = None) -> bool:
+        """Move an entry from one of `expected` statuses to `status`; False if it was not in one."""
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, content: bytes, content_type: str = "application/octet-stream") -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """Version 1 of the delivery message. It carries ids only (the item lives in the log), so it
+    stays far below the SQS size limit whatever arrived. On FIFO queues the deduplication id is
+    the item id: two identical bodies are two items, and one item is enqueued once."""
+
+    hook_id: str
+    item_id: str
+    lane: str = ""
+    version: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": self.version, "hook": self.hook_id, "item": self.item_id, "lane": self.lane}
+
+    @classmethod
+    def from_json(cls, data: Any) -> "QueueMessage":
+        if not isinstance(data, dict) or data.get("v") != 1 or not data.get("hook") or not data.get("item"):
+            raise ValueError("not an Inlet v1 delivery message")
+        return cls(hook_id=str(data["hook"]), item_id=str(data["item"]), lane=str(data.get("lane", "")))
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A message as the delivery handler gets it from SQS."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    group_id: str = ""
+    receive_count: int = 1
+
+
+class DeliveryQueue(Protocol):
+    def send(self, message: QueueMessage, sequential: bool, group: str = "", dedup_suffix: str = "") -> None: ...
+
+    def delete(self, sequential: bool, receipt_handles: Sequence[str]) -> None:
+        """Acknowledge messages (used when a batch also holds failures)."""
+
+    def delay(self, sequential: bool, receipt_handle: str, seconds: int) -> None:
+        """Make a received message visible again after `seconds` (the retry backoff)."""

@@ -1,0 +1,1 @@
+"""Intake: what both channels do with an arrival — store it, log it, queue it."""

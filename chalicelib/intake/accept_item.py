@@ -1,0 +1,136 @@
+"""Accept or reject one arrival for a hook. Shared by webhooks and mailhooks.
+
+Order matters (ingest fast, deliver later): large bytes go to the blob store, then the log
+entry is written, then the delivery message is sent. Only a written entry is acknowledged to
+the sender; a failure before that answers 503 so the sender retries.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.clock import Clock, iso
+from chalicelib.core.hooks import Hook
+from chalicelib.core.items import QUEUED, REJECTED, LogEntry, RawInput
+from chalicelib.core.ports import BlobStore, DeliveryQueue, ItemLog, QueueMessage
+from chalicelib.errors import InletError, Transient
+from chalicelib.observability import logger, metrics_count
+
+DATA_INLINE_LIMIT = 128 * 1024
+SEQUENTIAL_DEFAULT_LANE = "-"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Something that reached a hook, before it is stored."""
+
+    item_id: str
+    received: float
+    body: bytes
+    raw: RawInput
+    data: Any = None
+    meta: dict[str, Any] | None = None
+    files: tuple["StoredFile", ...] = ()
+    lane: str = ""
+    channel: str = "webhook"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An attachment to keep in the blob store, with its description for the item."""
+
+    content: bytes
+    content_type: str
+    filename: str | None = None
+    field: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+def blob_prefix(hook: Hook, item_id: str) -> str:
+    """Keys carry the retention so one bucket lifecycle rule per retention expires them."""
+    return f"logs/{hook.retention_days:02d}d/{hook.id}/{item_id}"
+
+
+class ItemIntake:
+    def __init__(self, log: ItemLog, blobs: BlobStore, queue: DeliveryQueue, clock: Clock,
+                 inline_body_limit: int) -> None:
+        self._log = log
+        self._blobs = blobs
+        self._queue = queue
+        self._clock = clock
+        self._inline_limit = inline_body_limit
+
+    def _raw_with_body(self, hook: Hook, arrival: Arrival) -> RawInput:
+        raw = replace(arrival.raw, size=len(arrival.body), sha256=hashlib.sha256(arrival.body).hexdigest())
+        if len(arrival.body) <= self._inline_limit:
+            return replace(raw, body=arrival.body, body_key=None)
+        key = f"{blob_prefix(hook, arrival.item_id)}/raw"
+        self._blobs.put(key, arrival.body, raw.content_type or "application/octet-stream")
+        return replace(raw, body=None, body_key=key)
+
+    def _entry(self, hook: Hook, arrival: Arrival, status: str) -> LogEntry:
+        return LogEntry(
+            hook_id=hook.id, item_id=arrival.item_id, received_at=iso(arrival.received),
+            expires_at=int(arrival.received) + hook.retention_days * 86400, status=status,
+            channel=arrival.channel, lane=arrival.lane, raw=self._raw_with_body(hook, arrival),
+            meta=arrival.meta or {})
+
+    def accept(self, hook: Hook, arrival: Arrival) -> LogEntry:
+        """Store and enqueue; raise `Transient` if the item could not be made durable."""
+        if hook.sequential and not arrival.lane:
+            arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
+        entry = self._entry(hook, arrival, QUEUED)
+        entry = replace(entry, attachments=self._store_files(hook, arrival))
+        encoded = json.dumps(arrival.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(encoded) > DATA_INLINE_LIMIT:
+            key = f"{blob_prefix(hook, arrival.item_id)}/data.json"
+            self._blobs.put(key, encoded, "application/json")
+            entry = replace(entry, data=None, data_key=key)
+        else:
+            entry = replace(entry, data=arrival.data)
+        self._log.put(entry)
+        self._enqueue(hook, entry)
+        metrics_count("ItemsReceived")
+        return entry
+
+    def _store_files(self, hook: Hook, arrival: Arrival) -> list[dict[str, Any]]:
+        described = []
+        for number, file in enumerate(arrival.files, start=1):
+            key = f"{blob_prefix(hook, arrival.item_id)}/files/{number}"
+            self._blobs.put(key, file.content, file.content_type)
+            described.append({
+                "key": key, "field": file.field, "filename": file.filename,
+                "content_type": file.content_type, "size": len(file.content),
+                "sha256": hashlib.sha256(file.content).hexdigest(), **(file.extra or {})})
+        return described
+
+    def _enqueue(self, hook: Hook, entry: LogEntry) -> None:
+        message = QueueMessage(hook.id, entry.item_id, entry.lane)
+        try:
+            self._queue.send(message, hook.sequential, group=f"{hook.id}#{entry.lane}")
+        except InletError as error:
+            logger.error("queue send failed; item stored but not queued", extra={
+                "item_id": entry.item_id, "hook_id": hook.id, "error": str(error)})
+            self._mark_unqueued(entry, str(error))
+            raise Transient("the delivery queue is unavailable; retry later") from error
+
+    def _mark_unqueued(self, entry: LogEntry, error: str) -> None:
+        """Best effort: an entry that could not be queued is recorded as rejected (the sender got
+        a 503 and will retry), so it is never mistaken for an accepted item."""
+        try:
+            self._log.transition(entry.hook_id, entry.item_id, (QUEUED,), REJECTED,
+                                 reason=f"queue unavailable: {error}", response_status=503)
+        except InletError:
+            pass
+
+    def reject(self, hook: Hook, arrival: Arrival, status: int, reason: str) -> None:
+        """Log a refused arrival; never raises (the sender gets its answer regardless)."""
+        metrics_count("ItemsRejected")
+        try:
+            entry = replace(self._entry(hook, arrival, REJECTED), reason=reason, response_status=status,
+                            data=arrival.data)
+            self._log.put(entry)
+        except InletError as error:
+            logger.error("could not log a rejected request", extra={"hook_id": hook.id, "error": str(error)})

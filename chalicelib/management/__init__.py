@@ -1,0 +1,1 @@
+"""Management: the use cases behind `/api/...` and the `inlet` CLI."""

@@ -1,0 +1,92 @@
+"""Use cases: create, list, show, update and delete hooks, and how a hook is shown."""
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+from chalicelib.clock import Clock, iso
+from chalicelib.core.hooks import Hook, check_types, validated
+from chalicelib.core.ports import HookStore
+from chalicelib.errors import ConditionFailed, Conflict, Invalid, NotFound
+from chalicelib.ids import new_hook_id, new_mail_token, new_url_token
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret for signing what Inlet posts to http(s) scenarios."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class HookManager:
+    def __init__(self, store: HookStore, clock: Clock, mail_domain: str, default_max_body_bytes: int) -> None:
+        self._store = store
+        self._clock = clock
+        self._mail_domain = mail_domain
+        self._default_max_body = default_max_body_bytes
+
+    def create(self, request: dict[str, Any]) -> Hook:
+        request = dict(request)
+        channel = request.pop("channel", "webhook")
+        if channel not in ("webhook", "mail"):
+            raise Invalid("channel must be 'webhook' or 'mail'", "invalid_channel")
+        for required in ("name", "scenario"):
+            if required not in request:
+                raise Invalid(f"field {required!r} is required", "missing_field")
+        check_types(request)
+        token = new_url_token() if channel == "webhook" else new_mail_token()
+        hook = validated(Hook(id=new_hook_id(), token=token, channel=channel,
+                              signing_secret=new_signing_secret(), created_at=iso(self._clock()),
+                              max_body_bytes=self._default_max_body, **request))
+        self._store.create(hook)
+        return hook
+
+    def find(self, ref: str) -> Hook:
+        """A hook by id or by name."""
+        hook = self._store.get(ref) if ref.startswith("hk_") else None
+        hook = hook or self._store.by_name(ref)
+        if hook is None:
+            raise NotFound(f"no hook with id or name {ref!r}", "unknown_hook")
+        return hook
+
+    def list(self) -> list[Hook]:
+        return self._store.list()
+
+    def update(self, ref: str, changes: dict[str, Any]) -> Hook:
+        hook = self.find(ref)
+        check_types(changes)
+        updated = hook.with_changes(**changes)
+        self._replace(hook, updated)
+        return updated
+
+    def set_state(self, ref: str, state: str) -> Hook:
+        hook = self.find(ref)
+        updated = hook.with_changes(state=state)
+        self._replace(hook, updated)
+        return updated
+
+    def rotate_token(self, ref: str) -> Hook:
+        hook = self.find(ref)
+        updated = hook.with_changes(token=new_url_token() if hook.channel == "webhook" else new_mail_token())
+        self._replace(hook, updated)
+        return updated
+
+    def _replace(self, old: Hook, new: Hook) -> None:
+        try:
+            self._store.update(old, new)
+        except ConditionFailed:
+            raise Conflict("the hook changed meanwhile; try again", "conflict") from None
+
+    def delete(self, ref: str) -> Hook:
+        hook = self.find(ref)
+        self._store.delete(hook)
+        return hook
+
+    def view(self, hook: Hook, base_url: str) -> dict[str, Any]:
+        """The hook as the API shows it: its URL or address, never a secret but the signing one."""
+        shown = hook.to_dict()
+        shown.pop("token")
+        if hook.channel == "webhook":
+            shown["url"] = f"{base_url}/hooks/{hook.token}"
+        else:
+            shown["address"] = f"{hook.token}@{self._mail_domain}"
+        return shown

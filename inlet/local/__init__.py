@@ -1,0 +1,1 @@
+"""The local stack: AWS stood in for on one machine, running the very Lambda handlers."""
