@@ -34,9 +34,9 @@ class HookManager:
                 raise Invalid(f"field {required!r} is required", "missing_field")
         check_types(request)
         token = new_url_token() if channel == "webhook" else new_mail_token()
+        settings = {"max_body_bytes": self._default_max_body, **request}
         hook = validated(Hook(id=new_hook_id(), token=token, channel=channel,
-                              signing_secret=new_signing_secret(), created_at=iso(self._clock()),
-                              max_body_bytes=self._default_max_body, **request))
+                              signing_secret=new_signing_secret(), created_at=iso(self._clock()), **settings))
         self._store.create(hook)
         return hook
 
