@@ -154,10 +154,14 @@ def cmd_logs(api: ApiClient, args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--json", action="store_true", help="print one JSON document")
+    top.add_argument("--api-url", help="management API (default: $INLET_API_URL or the local stack)")
+    # The same flags after a subcommand; SUPPRESS keeps them from resetting a value given before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print one JSON document")
-    common.add_argument("--api-url", help="management API (default: $INLET_API_URL or the local stack)")
-    parser = argparse.ArgumentParser(prog="inlet", description=__doc__, parents=[common])
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+    common.add_argument("--api-url", default=argparse.SUPPRESS, help="management API URL")
+    parser = argparse.ArgumentParser(prog="inlet", description=__doc__, parents=[top])
     commands = parser.add_subparsers(dest="command", required=True)
 
     hooks = commands.add_parser("hooks", help="create, list, show, update, delete hooks", parents=[common])
