@@ -29,7 +29,7 @@ app.api.binary_types.append("*/*")
 PARALLEL_QUEUE = os.environ.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")
 SEQUENTIAL_QUEUE = os.environ.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")
 HOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-JSON_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 
 @app.middleware("http")
@@ -45,8 +45,8 @@ def accept_any_response(event: Any, get_response: Any) -> Any:
 
 
 def _respond(answer: Answer) -> Response:
-    return Response(body=json.dumps(answer.body, ensure_ascii=False),
-                    status_code=answer.status, headers={**JSON_HEADERS, **answer.headers})
+    headers: dict[str, str | list[str]] = {**JSON_HEADERS, **answer.headers}
+    return Response(body=json.dumps(answer.body, ensure_ascii=False), status_code=answer.status, headers=headers)
 
 
 def _event() -> dict[str, Any]:
@@ -169,7 +169,7 @@ def rotate_hook_token(ref: str) -> Response:
 def _query_int(name: str, default: int) -> int:
     request = app.current_request
     assert request is not None
-    raw = (request.query_params or {}).get(name)
+    raw = request.query_params.get(name) if request.query_params else None
     if raw is None:
         return default
     try:
@@ -185,7 +185,7 @@ def list_logs(ref: str) -> Response:
         hook = services.hook_manager.find(ref)
         request = app.current_request
         assert request is not None
-        status = (request.query_params or {}).get("status")
+        status = request.query_params.get("status") if request.query_params else None
         return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
     return _managed(action)
 

@@ -70,26 +70,31 @@ class ItemIntake:
         self._blobs.put(key, arrival.body, raw.content_type or "application/octet-stream")
         return replace(raw, body=None, body_key=key)
 
-    def _entry(self, hook: Hook, arrival: Arrival, status: str) -> LogEntry:
+    def _entry(self, hook: Hook, arrival: Arrival, status: str, **fields: Any) -> LogEntry:
         return LogEntry(
             hook_id=hook.id, item_id=arrival.item_id, received_at=iso(arrival.received),
             expires_at=int(arrival.received) + hook.retention_days * 86400, status=status,
             channel=arrival.channel, lane=arrival.lane, raw=self._raw_with_body(hook, arrival),
-            meta=arrival.meta or {})
+            meta=arrival.meta or {}, **fields)
+
+    def _data_fields(self, hook: Hook, arrival: Arrival) -> dict[str, Any]:
+        """Parsed data inline, or in the blob store when too large for a table item. Data is
+        never much larger than the body it came from, so small bodies skip the measurement."""
+        if len(arrival.body) < DATA_INLINE_LIMIT // 4 and not arrival.files:
+            return {"data": arrival.data}
+        encoded = json.dumps(arrival.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(encoded) <= DATA_INLINE_LIMIT:
+            return {"data": arrival.data}
+        key = f"{blob_prefix(hook, arrival.item_id)}/data.json"
+        self._blobs.put(key, encoded, "application/json")
+        return {"data": None, "data_key": key}
 
     def accept(self, hook: Hook, arrival: Arrival) -> LogEntry:
         """Store and enqueue; raise `Transient` if the item could not be made durable."""
         if hook.sequential and not arrival.lane:
             arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
-        entry = self._entry(hook, arrival, QUEUED)
-        entry = replace(entry, attachments=self._store_files(hook, arrival))
-        encoded = json.dumps(arrival.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if len(encoded) > DATA_INLINE_LIMIT:
-            key = f"{blob_prefix(hook, arrival.item_id)}/data.json"
-            self._blobs.put(key, encoded, "application/json")
-            entry = replace(entry, data=None, data_key=key)
-        else:
-            entry = replace(entry, data=arrival.data)
+        entry = self._entry(hook, arrival, QUEUED, attachments=self._store_files(hook, arrival),
+                            **self._data_fields(hook, arrival))
         self._log.put(entry)
         self._enqueue(hook, entry)
         metrics_count("ItemsReceived")
@@ -129,8 +134,7 @@ class ItemIntake:
         """Log a refused arrival; never raises (the sender gets its answer regardless)."""
         metrics_count("ItemsRejected")
         try:
-            entry = replace(self._entry(hook, arrival, REJECTED), reason=reason, response_status=status,
-                            data=arrival.data)
-            self._log.put(entry)
+            self._log.put(self._entry(hook, arrival, REJECTED, reason=reason, response_status=status,
+                                      data=arrival.data))
         except InletError as error:
             logger.error("could not log a rejected request", extra={"hook_id": hook.id, "error": str(error)})

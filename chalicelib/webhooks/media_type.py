@@ -1,6 +1,7 @@
 """Media types matched the way RFC 9110 says: case-insensitive, parameters apart, `+json` suffixes."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -40,6 +41,12 @@ def parse_media_type(header: str | None) -> MediaType | None:
     """Parse a Content-Type header; None when absent or blank."""
     if header is None or not header.strip():
         return None
+    return _parse(header)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(header: str) -> MediaType:
+    """Senders repeat the same few headers, so parses are cached (MediaType is immutable)."""
     message = Message()
     message["content-type"] = header
     params = {}

@@ -59,7 +59,7 @@ class ParsedBody:
         return {
             "format": self.format,
             "content_type": None if self.media_type is None else {
-                "media_type": self.media_type.type, "params": self.media_type.params},
+                "media_type": self.media_type.type, "params": dict(self.media_type.params)},
             "sniffed": self.sniffed,
             **({"charset": self.charset} if self.charset else {}),
         }
@@ -166,7 +166,8 @@ def _multipart(body: bytes, media: MediaType, options: BodyOptions) -> ParsedBod
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
         field_name = name if isinstance(name, str) else None
         if filename is not None or (part.get_content_type() not in ("text/plain",) and part.get("content-type")):
             files.append(FilePart(payload, part.get_content_type(), filename, field_name))

@@ -1,6 +1,7 @@
 """Delivery with the in-memory twins: exactly-once claims, retries, failure, lane order."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -45,7 +46,8 @@ class World:
 
     def arrive(self, data: Any) -> str:
         item_id = new_item_id(self.clock())
-        self.intake.accept(self.hook, Arrival(item_id, self.clock(), b"{}", RawInput("application/json", 2, ""),
+        body = json.dumps(data).encode()
+        self.intake.accept(self.hook, Arrival(item_id, self.clock(), body, RawInput("application/json", 2, ""),
                                               data=data, meta={"format": "json"}))
         return item_id
 

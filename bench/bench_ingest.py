@@ -1,0 +1,136 @@
+"""Benchmark the core path (issue 2). Prints ratios measured in this run, never absolute pass/fail:
+
+1. ingest overhead per request with in-memory adapters, 1 KB and 1 MB JSON, as a ratio to
+   `json.loads` of the same body;
+2. AWS requests per accepted webhook (target ≤ 2, no read once the hook is cached) and per
+   delivery (target ≤ 3), counted with botocore's event hooks against moto;
+3. cold start: importing `app` as a ratio to a bare Chalice app that imports boto3 (target ≤ 1.5×).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+                   "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def best_of(function: Callable[[], Any], repeat: int, number: int) -> float:
+    """Best mean seconds per call over `repeat` rounds of `number` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def body_of_size(size: int) -> bytes:
+    sample = json.loads((ROOT / "tests/fixtures/realhooks/github-pull-request-opened.json").read_text()) \
+        if (ROOT / "tests/fixtures/realhooks/github-pull-request-opened.json").exists() else {"k": "v" * 100}
+    items, body = [], b""
+    while len(body) < size:
+        items.append(sample)
+        body = json.dumps({"items": items}).encode()
+    if size < 4096:
+        body = json.dumps({"event": "order.created", "pad": "x" * max(0, size - 60)}).encode()
+    return body
+
+
+def ingest_overhead() -> None:
+    from chalicelib.clock import system_clock
+    from chalicelib.composition import Services
+    from chalicelib.settings import Settings
+    from chalicelib.twins import InMemoryBlobStore, InMemoryHookStore, InMemoryItemLog, InMemoryQueue
+    from chalicelib.webhooks.request import HttpRequest
+
+    services = Services(Settings(hook_cache_seconds=60), system_clock, hook_store=InMemoryHookStore(),
+                        item_log=InMemoryItemLog(), blobs=InMemoryBlobStore(), queue=InMemoryQueue())
+    hook = services.hook_manager.create({"name": "bench", "scenario": "demo"})
+    print("1. ingest overhead with in-memory adapters (ratio to json.loads of the same body)")
+    for label, size in (("1 KB", 1024), ("1 MB", 1024 * 1024)):
+        body = body_of_size(size)
+        request = HttpRequest("POST", "/hooks/x", (("Content-Type", "application/json"),), (), body, "192.0.2.1")
+        number = 2000 if size < 10_000 else 20
+        baseline = best_of(lambda: json.loads(body), 5, number)
+        ingest = best_of(lambda: services.webhook_receiver.receive(hook.token, request), 5, number)
+        print(f"   {label:>5}: json.loads {baseline * 1e6:9.1f} µs, ingest {ingest * 1e6:9.1f} µs, "
+              f"ratio {ingest / baseline:5.2f}x")
+
+
+def aws_requests() -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+        cloudformation = boto3.client("cloudformation")
+        cloudformation.create_stack(StackName="bench", TemplateBody=(ROOT / "infra/stack.yaml").read_text())
+        calls: Counter[str] = Counter()
+        from chalicelib.composition import Services
+        from chalicelib.core.ports import QueueMessage
+        from chalicelib.settings import Settings
+        from chalicelib.webhooks.request import HttpRequest
+        from chalicelib import scenarios
+
+        scenarios.scenario("bench-noop")(lambda item: None)
+        services = Services(Settings(hook_cache_seconds=60))
+        for service in ("dynamodb", "sqs", "s3"):
+            services._client(service).meta.events.register(
+                "before-call", lambda model, **_: calls.update([model.name]))
+        print("2. AWS requests (counted with botocore before-call hooks, against moto)")
+        for processing in ("parallel", "sequential"):
+            hook = services.hook_manager.create({"name": f"bench-{processing}", "scenario": "bench-noop",
+                                                 "processing": processing})
+            request = HttpRequest("POST", "/hooks/x", (("Content-Type", "application/json"),), (), b'{"a":1}')
+            services.webhook_receiver.receive(hook.token, request)  # warms the hook cache
+            calls.clear()
+            answers = [services.webhook_receiver.receive(hook.token, request) for _ in range(20)]
+            ingest_calls = sum(calls.values()) / 20
+            ingest_detail = dict(calls)
+            calls.clear()
+            sqs = services._client("sqs")
+            url = services.queue.url(processing == "sequential")  # type: ignore[attr-defined]
+            for answer in answers:
+                services.deliverer.handle(QueueMessage(hook.id, answer.body["id"],
+                                                       "-" if processing == "sequential" else ""),
+                                          processing == "sequential")
+            delivery_calls = sum(calls.values()) / 20
+            print(f"   {processing:>10}: per accepted webhook {ingest_calls:.1f} (target <= 2) {ingest_detail}; "
+                  f"per delivery {delivery_calls:.1f} (target <= 3) {dict(calls)}")
+            sqs.purge_queue(QueueUrl=url)
+
+
+def cold_start() -> None:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    bare = "import boto3\nfrom chalice import Chalice\napp = Chalice(app_name='bare')"
+    ours = "import app"
+
+    def measure(code: str) -> float:
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    baseline, app_import = measure(bare), measure(ours)
+    print("3. cold start (median of 7 fresh interpreters)")
+    print(f"   bare Chalice + boto3 {baseline * 1000:.0f} ms, app {app_import * 1000:.0f} ms, "
+          f"ratio {app_import / baseline:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    ingest_overhead()
+    aws_requests()
+    cold_start()
