@@ -17,17 +17,23 @@ narrows it. The conventions (see `nodes` for how genson is taught them):
 - Strings keep `"format"` (date-time, email, uri) while every string seen fits it.
 - Keys are kept exactly as sent ("a.b", "first name", "$ref", ""); the schema is plain JSON,
   and the same items in the same order give the same schema.
+- On a hand-set schema, learning manages type, properties, required, items and the three
+  formats; any other keyword (title, description, enum, pattern, minimum...) is kept as
+  written, even when a new item breaks it: loosening a person's rule is for a person.
 
-Speed: an item that already fits the schema exactly (no new field, type or element shape;
-checked by a compiled validator of the schema "closed" to what it knows) leaves it as it is
-and is not walked by genson; `learn` then returns the very same dict it was given, so a
-caller can skip saving it (`new is old`).
+Speed: learning costs a genson walk of the item plus a rebuild of the known schema, so it
+is skipped when it would change nothing. Once an item has left a schema unchanged (the
+schema proved stable), a validator of that schema "closed" to what it knows (no new keys,
+no elements where none were seen, every known format) is compiled and kept in an LRU keyed
+by canonical JSON; later items that pass it are not walked at all. A schema still in flux
+never pays for a compile. Whenever an item adds nothing, `learn` returns the very same dict
+it was given, so a caller can skip saving it (`new is old`).
 """
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from fastjsonschema import JsonSchemaException
@@ -44,12 +50,23 @@ Schema = dict[str, Any]
 
 
 def learn(schema: Schema | None, sample: object) -> Schema:
-    """The hook's schema after seeing one more item (`schema` None: this is the first)."""
+    """The hook's schema after seeing one more item (`schema` None: this is the first).
+
+    When the item adds nothing, `schema` itself is returned (callers can skip saving it)."""
     if schema is None:
         return _build(None, sample)
-    if _fits(schema, sample):
-        return schema
-    return _build(schema, sample)
+    key = _key(schema)
+    check = _checkers.get(key) if key is not None else None
+    if check is not None and key is not None:
+        _checkers.move_to_end(key)
+        if check(sample):
+            return schema
+    learned = _build(schema, sample)
+    if learned != schema:
+        return learned
+    if check is None and key is not None:
+        _remember(key, _closed_checker(key))  # the schema proved stable: worth compiling
+    return schema
 
 
 def _build(schema: Schema | None, sample: object) -> Schema:
@@ -76,17 +93,25 @@ def _build(schema: Schema | None, sample: object) -> Schema:
     return result
 
 
-def _fits(schema: Schema, sample: object) -> bool:
-    """True when learning from `sample` would not change `schema` at all."""
+# Compiled "closed" checkers of schemas that proved stable, least recently used first.
+_checkers: OrderedDict[str, Callable[[object], bool]] = OrderedDict()
+
+
+def _key(schema: Schema) -> str | None:
     try:
-        check = _closed_checker(canonical(schema))
+        return canonical(schema)
     except SchemaError:
-        return False
-    return check(sample)
+        return None
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+def _remember(key: str, check: Callable[[object], bool]) -> None:
+    _checkers[key] = check
+    while len(_checkers) > CACHE_SIZE:
+        _checkers.popitem(last=False)
+
+
 def _closed_checker(canonical_schema: str) -> Callable[[object], bool]:
+    """True for a sample that learning would not change the schema for (fastjsonschema)."""
     closed = _closed({k: v for k, v in json.loads(canonical_schema).items() if k not in _ROOT_ONLY}, 0)
     try:
         validate = compile_canonical(canonical(closed), False)
@@ -162,8 +187,8 @@ def _kinds(schema: object) -> set[str]:
 
 
 def _find_drift(old: object, new: object, pointer: str, found: set[str]) -> None:
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        return
+    if old == new or not isinstance(old, dict) or not isinstance(new, dict):
+        return  # an unchanged part (most of it, usually) has no drift: skip it whole
     old_kinds = _kinds(old)
     if old_kinds and not _kinds(new) <= old_kinds:
         found.add(pointer)

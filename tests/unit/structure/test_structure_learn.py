@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from chalicelib.structure import compile_validator, learn
+from chalicelib.structure.compiler import canonical
+from chalicelib.structure.infer import _checkers
 from chalicelib.structure.nodes import MAX_DEPTH
 
 
@@ -247,6 +249,20 @@ def test_item_that_adds_nothing_returns_the_same_schema_object() -> None:
     assert again is schema
 
 
+def test_shortcut_is_compiled_only_for_a_schema_that_proved_stable() -> None:
+    # Given schemas that each item so far has changed
+    first = learn(None, {"a": 1, "flux": 1})
+    second = learn(first, {"a": 2, "flux": 2, "b": [1]})
+
+    # When an item leaves the second one unchanged
+    third = learn(second, {"a": 3, "flux": 3, "b": []})
+
+    # Then only the stable schema got a compiled shortcut
+    assert third is second
+    assert canonical(first) not in _checkers
+    assert canonical(second) in _checkers
+
+
 def test_item_that_fits_loosely_still_refines_the_schema() -> None:
     # Given a schema whose array elements are still unknown and whose field has a format
     schema = learn(None, {"tags": [], "at": "2019-05-15T15:20:38Z"})
@@ -262,22 +278,26 @@ def test_item_that_fits_loosely_still_refines_the_schema() -> None:
     assert plain["properties"]["at"] == {"type": "string"}
 
 
-def test_hand_set_keywords_are_kept_when_learning() -> None:
-    # Given a hand-set schema with a description, a title and $schema
+def test_hand_set_keywords_are_kept_as_written_when_learning() -> None:
+    # Given a hand-set schema with a description, a title, an enum and $schema
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "Order",
         "type": "object",
-        "properties": {"id": {"type": "integer", "description": "order number"}},
+        "properties": {
+            "id": {"type": "integer", "description": "order number"},
+            "state": {"type": "string", "enum": ["open", "paid"]},
+        },
     }
 
-    # When an item with a new field is learned
-    learned = learn(schema, {"id": 1, "note": "x"})
+    # When an item with a new field and a state outside the enum is learned
+    learned = learn(schema, {"id": 1, "state": "void", "note": "x"})
 
     # Then the hand-set keywords are still there and "no required" stays "nothing required"
     assert learned["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert learned["title"] == "Order"
     assert learned["properties"]["id"] == {"type": "integer", "description": "order number"}
+    assert learned["properties"]["state"] == {"type": "string", "enum": ["open", "paid"]}
     assert learned["required"] == []
 
 
