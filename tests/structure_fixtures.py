@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-REALHOOKS = Path(__file__).resolve().parents[2] / "fixtures" / "realhooks"
+REALHOOKS = Path(__file__).resolve().parent / "fixtures" / "realhooks"
 ALL = sorted(path.stem for path in REALHOOKS.glob("*.json"))
 GITHUB = [name for name in ALL if name.startswith("github-")]
 
