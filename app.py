@@ -3,6 +3,7 @@ map the result or error. Only this module knows Chalice.
 
 - api_handler (API Gateway): `/hooks/{token}` webhooks and the `/api/...` management API.
 - deliver_parallel (SQS standard queue) and deliver_sequential (SQS FIFO queue): run scenarios.
+- receive_mail (SES receipt rule, Lambda action after the S3 action): mailhooks.
 """
 from __future__ import annotations
 
@@ -196,6 +197,18 @@ def show_log_entry(ref: str, item_id: str) -> Response:
         services = get_services()
         return services.log_reader.show(services.hook_manager.find(ref), item_id)
     return _managed(action)
+
+
+# ---- mail -------------------------------------------------------------------------------
+
+
+@app.lambda_function(name="receive_mail")
+def receive_mail(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SES invokes this asynchronously; raising (a transient failure) makes Lambda retry."""
+    try:
+        return get_services().mail_receiver.receive_event(event)  # type: ignore[no-any-return]
+    finally:
+        flush_metrics()
 
 
 # ---- delivery ---------------------------------------------------------------------------

@@ -84,6 +84,13 @@ class Services:
                          retry_base=self.settings.retry_base_seconds, retry_cap=self.settings.retry_cap_seconds)
 
     @functools.cached_property
+    def mail_receiver(self) -> Any:
+        from chalicelib.mail.parse_mail import parse_mail
+        from chalicelib.mail.receive_mail import MailReceiver
+        return MailReceiver(self.hook_cache, self.intake, self.blobs, self.clock, self.settings.mail_domain,
+                            parse_mail)
+
+    @functools.cached_property
     def hook_manager(self) -> HookManager:
         return HookManager(self.hook_store, self.clock, self.settings.mail_domain,
                            self.settings.default_max_body_bytes)

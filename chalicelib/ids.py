@@ -6,6 +6,7 @@ ids are strictly increasing even inside one millisecond.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -57,3 +58,11 @@ def new_url_token() -> str:
 def new_mail_token() -> str:
     """A lowercase mail-address token with 130 bits of entropy (26 base32 characters)."""
     return _encode(secrets.randbits(130), 26).lower()
+
+
+def derived_item_id(received: float, seed: str) -> str:
+    """A ULID whose time is `received` and whose random part is derived from `seed`, so a
+    retried invocation for the same arrival (an SES mail to one hook) makes the same id and
+    the log's write-once rule turns the retry into a no-op."""
+    digest = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:10], "big")
+    return _encode(int(received * 1000), 10) + _encode(digest, 16)

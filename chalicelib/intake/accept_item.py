@@ -46,6 +46,7 @@ class StoredFile:
     filename: str | None = None
     field: str | None = None
     extra: dict[str, Any] | None = None
+    name: str | None = None  # key below the item's prefix; default files/<n>
 
 
 def blob_prefix(hook: Hook, item_id: str) -> str:
@@ -103,7 +104,7 @@ class ItemIntake:
     def _store_files(self, hook: Hook, arrival: Arrival) -> list[dict[str, Any]]:
         described = []
         for number, file in enumerate(arrival.files, start=1):
-            key = f"{blob_prefix(hook, arrival.item_id)}/files/{number}"
+            key = f"{blob_prefix(hook, arrival.item_id)}/{file.name or f'files/{number}'}"
             self._blobs.put(key, file.content, file.content_type)
             described.append({
                 "key": key, "field": file.field, "filename": file.filename,

@@ -82,6 +82,12 @@ class LocalStack:
                                  threads=threads)
             worker.start()
             self._parts.append(worker)
+        if hasattr(self.app_module, "receive_mail"):
+            from inlet.local.smtp_listener import SmtpListener
+            smtp = SmtpListener(self.app_module.receive_mail, boto3.client("s3"), settings.bucket_name,
+                                settings.mail_domain, self.config.host, self.config.smtp_port)
+            smtp.start()
+            self._parts.append(smtp)
         for name in ("tick",):
             handler = getattr(self.app_module, name, None)
             if handler is not None:
@@ -132,7 +138,8 @@ def main() -> int:
         stack.start()
         lines = ["", "Inlet is running locally.",
                  f"  management API : {stack.base_url}/api  (INLET_API_URL for the inlet CLI)",
-                 f"  AWS stand-in   : http://127.0.0.1:{config.aws_port}"]
+                 f"  AWS stand-in   : http://127.0.0.1:{config.aws_port}",
+                 f"  SMTP (mail)    : 127.0.0.1:{config.smtp_port} for @{os.environ.get('INLET_MAIL_DOMAIN', 'hooks.localhost')}"]
         if config.demo:
             demo = stack.ensure_demo_hook()
             lines += [f"  demo webhook   : {demo['url']}",
