@@ -9,12 +9,21 @@ from chalicelib.clock import Clock, iso
 from chalicelib.core.hooks import Hook, check_types, validated
 from chalicelib.core.ports import HookStore
 from chalicelib.errors import ConditionFailed, Conflict, Invalid, NotFound
+from chalicelib.mail.mail_options import MailOptions
 from chalicelib.ids import new_hook_id, new_mail_token, new_url_token
 
 
 def new_signing_secret() -> str:
     """A Standard Webhooks secret for signing what Inlet posts to http(s) scenarios."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _check_channel_options(hook: Hook) -> None:
+    """Options that only mean something for one channel are checked against it."""
+    if hook.channel == "mail":
+        MailOptions.from_dict(hook.options.get("mail"))
+    elif "mail" in hook.options:
+        raise Invalid("options.mail applies to mailhooks only", "invalid_option")
 
 
 class HookManager:
@@ -37,6 +46,7 @@ class HookManager:
         settings = {"max_body_bytes": self._default_max_body, **request}
         hook = validated(Hook(id=new_hook_id(), token=token, channel=channel,
                               signing_secret=new_signing_secret(), created_at=iso(self._clock()), **settings))
+        _check_channel_options(hook)
         self._store.create(hook)
         return hook
 
@@ -55,6 +65,7 @@ class HookManager:
         hook = self.find(ref)
         check_types(changes)
         updated = hook.with_changes(**changes)
+        _check_channel_options(updated)
         self._replace(hook, updated)
         return updated
 
