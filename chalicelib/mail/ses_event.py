@@ -34,9 +34,10 @@ def _verdict(receipt: dict[str, Any], name: str) -> str:
 
 
 def _receipt(mail: dict[str, Any], receipt: dict[str, Any]) -> SesReceipt:
-    action = receipt.get("action") if isinstance(receipt.get("action"), dict) else {}
+    raw_action, raw_common = receipt.get("action"), mail.get("commonHeaders")
+    action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
+    common: dict[str, Any] = raw_common if isinstance(raw_common, dict) else {}
     recipients = receipt.get("recipients") or mail.get("destination") or []
-    common = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
     return SesReceipt(
         message_id=str(mail.get("messageId") or ""), timestamp=str(mail.get("timestamp") or receipt.get("timestamp") or ""),
         source=str(mail.get("source") or ""),
