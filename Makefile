@@ -18,7 +18,7 @@ dev: $(STAMP)
 	$(BIN)/python -m inlet.local.stack
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
