@@ -15,13 +15,11 @@ class S3BlobStore:
     def put(self, key: str, content: bytes, content_type: str = "application/octet-stream") -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=content, ContentType=content_type)
 
+    @translated
     def get(self, key: str) -> bytes:
+        """The blob's bytes; KeyError if there is none (S3's NoSuchKey)."""
         try:
-            return self._get(key)
+            body: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except self._s3.exceptions.NoSuchKey:
             raise KeyError(f"no blob {key}") from None
-
-    @translated
-    def _get(self, key: str) -> bytes:
-        body: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return body
