@@ -6,7 +6,9 @@ and files kept byte-exact as attachments), text and XML (decoded by charset, und
 and anything else as a binary attachment. A missing Content-Type is sniffed: JSON, form, else
 binary. Query parameters merge in underneath the body's own keys.
 
-Per-hook `BodyOptions`: form fields holding JSON parsed into data; XML parsed into JSON
+Per-hook `BodyOptions`: fields holding JSON parsed into data (form and multipart fields, and
+the top-level string values of a JSON object, such as an SNS notification's `Message`); XML
+parsed into JSON
 (xmltodict, entity declarations refused: no entity expansion, no external fetch); and
 pass-through, where a textual body is not parsed at all but kept as text under "__body__".
 """
@@ -96,7 +98,7 @@ def _parse(body: bytes, media: MediaType | None, options: BodyOptions) -> Parsed
     if media is None:
         return _sniff(body, options)
     if media.is_json:
-        return _json(body, media, sniffed=False)
+        return _nested_json(_json(body, media, sniffed=False), options)
     if media.is_form:
         return _form(body, media, options)
     if media.is_multipart_form:
@@ -110,7 +112,8 @@ def _parse(body: bytes, media: MediaType | None, options: BodyOptions) -> Parsed
         text, charset = decode_text(body, media.charset)
         json_value = _json_if_structured(text)
         if json_value is not None:
-            return ParsedBody(_as_object(json_value), "json", media, sniffed=True, charset=charset)
+            return _nested_json(ParsedBody(_as_object(json_value), "json", media, sniffed=True, charset=charset),
+                                options)
         return ParsedBody({TEXT_KEY: text}, "text", media, charset=charset)
     return ParsedBody({}, "binary", media, files=[FilePart(body, media.type)])
 
@@ -242,9 +245,17 @@ def _multipart(body: bytes, media: MediaType, options: BodyOptions) -> ParsedBod
     return ParsedBody(data, "multipart", media, files=files)
 
 
+def _nested_json(parsed: ParsedBody, options: BodyOptions) -> ParsedBody:
+    """With `parse_json_form_fields`, a JSON object's top-level strings holding JSON are parsed."""
+    if not options.parse_json_form_fields:
+        return parsed
+    data = {key: _maybe_json(value) for key, value in parsed.data.items()}
+    return ParsedBody(data, parsed.format, parsed.media_type, parsed.sniffed, parsed.files, parsed.charset)
+
+
 def _sniff(body: bytes, options: BodyOptions) -> ParsedBody:
     try:
-        return _json(body, None, sniffed=True)
+        return _nested_json(_json(body, None, sniffed=True), options)
     except BodyError:
         pass
     if _FORM_LIKE.match(body.strip()):
