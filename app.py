@@ -64,11 +64,13 @@ def _http_request(event: dict[str, Any], body: bytes) -> HttpRequest:
         k: [v] for k, v in (event.get("queryStringParameters") or {}).items()}
     query = tuple((name, value) for name, values in multi_query.items() for value in (values or []))
     context = event.get("requestContext") or {}
-    # The URL a sender signed (Twilio): API Gateway gives the query only parsed, so it is left
-    # off here and `signatures.signed_url` re-encodes it in the order received.
-    public_url = _base_url(event) + (event.get("path") or "")
+    # The URL a sender signed (Twilio): API Gateway gives the query only parsed (grouped by
+    # name), so it is left off here and `signatures.signed_url` re-encodes it. `chalice local`
+    # and the test client put the path only under requestContext.
+    path = event.get("path") or context.get("path") or ""
+    public_url = _base_url(event) + path
     return HttpRequest(method=event.get("httpMethod") or context.get("httpMethod", ""),
-                       path=event.get("path") or "", headers=headers, query=query, body=body,
+                       path=path, headers=headers, query=query, body=body,
                        source_ip=(context.get("identity") or {}).get("sourceIp", ""),
                        public_url=public_url, request_id=context.get("requestId", ""))
 
