@@ -65,6 +65,12 @@ def proxy_event(method: str, raw_path: str, header_pairs: list[tuple[str, str]],
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # API Gateway never refuses a connection; socketserver's default backlog of 5 overflows
+    # under a burst of senders and, with SYN cookies, the kernel answers them with resets.
+    request_queue_size = 128
+
+
 class LocalApiGateway:
     def __init__(self, handler: Handler, routes: Iterable[str], host: str, port: int) -> None:
         self._handler = handler
@@ -82,7 +88,7 @@ class LocalApiGateway:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-        self._server = ThreadingHTTPServer((host, port), RequestHandler)
+        self._server = _Server((host, port), RequestHandler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="api-gateway", daemon=True)
 
