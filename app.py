@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
-from urllib.parse import urlencode
 
 from chalice import Chalice, Response
 from chalice.app import CaseInsensitiveMapping, SQSEvent
@@ -46,6 +45,8 @@ def accept_any_response(event: Any, get_response: Any) -> Any:
 
 
 def _respond(answer: Answer) -> Response:
+    if answer.raw is not None:  # a handshake or a static answer: bytes and headers as they are
+        return Response(body=answer.raw, status_code=answer.status, headers=dict(answer.headers))
     headers: dict[str, str | list[str]] = {**JSON_HEADERS, **answer.headers}
     return Response(body=json.dumps(answer.body, ensure_ascii=False), status_code=answer.status, headers=headers)
 
@@ -64,10 +65,13 @@ def _http_request(event: dict[str, Any], body: bytes) -> HttpRequest:
         k: [v] for k, v in (event.get("queryStringParameters") or {}).items()}
     query = tuple((name, value) for name, values in multi_query.items() for value in (values or []))
     context = event.get("requestContext") or {}
-    base = _base_url(event)
-    public_url = base + (event.get("path") or "") + (("?" + urlencode(query)) if query else "")
+    # The URL a sender signed (Twilio): API Gateway gives the query only parsed (grouped by
+    # name), so it is left off here and `signatures.signed_url` re-encodes it. `chalice local`
+    # and the test client put the path only under requestContext.
+    path = event.get("path") or context.get("path") or ""
+    public_url = _base_url(event) + path
     return HttpRequest(method=event.get("httpMethod") or context.get("httpMethod", ""),
-                       path=event.get("path") or "", headers=headers, query=query, body=body,
+                       path=path, headers=headers, query=query, body=body,
                        source_ip=(context.get("identity") or {}).get("sourceIp", ""),
                        public_url=public_url, request_id=context.get("requestId", ""))
 
@@ -149,7 +153,11 @@ def create_hook() -> Response:
 
 @app.route("/api/hooks/{ref}", methods=["GET"])
 def show_hook(ref: str) -> Response:
-    return _managed(lambda: _hook_view(get_services().hook_manager.find(ref)))
+    def action() -> dict[str, Any]:
+        services = get_services()
+        hook = services.hook_manager.find(ref)
+        return {**_hook_view(hook), "secrets": services.secret_manager.status(hook)}
+    return _managed(action)
 
 
 @app.route("/api/hooks/{ref}", methods=["PATCH"], content_types=["*/*"])
@@ -159,7 +167,13 @@ def update_hook(ref: str) -> Response:
 
 @app.route("/api/hooks/{ref}", methods=["DELETE"])
 def delete_hook(ref: str) -> Response:
-    return _managed(lambda: {"deleted": get_services().hook_manager.delete(ref).id})
+    def action() -> dict[str, Any]:
+        services = get_services()
+        hook = services.hook_manager.delete(ref)
+        services.secret_manager.forget_hook(hook)
+        services.structure_manager.forget_hook(hook)
+        return {"deleted": hook.id}
+    return _managed(action)
 
 
 @app.route("/api/hooks/{ref}/rotate", methods=["POST"], content_types=["*/*"])
@@ -209,6 +223,66 @@ def receive_mail(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return get_services().mail_receiver.receive_event(event)  # type: ignore[no-any-return]
     finally:
         flush_metrics()
+
+
+@app.route("/api/hooks/{ref}/secrets", methods=["GET"])
+def list_secrets(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        hook = services.hook_manager.find(ref)
+        return {"hook": hook.id, "secrets": services.secret_manager.status(hook)}
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/secrets/{name}", methods=["PUT"], content_types=["*/*"])
+def put_secret(ref: str, name: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.secret_manager.put(services.hook_manager.find(ref), name, _json_body())
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/secrets/{name}", methods=["DELETE"])
+def delete_secret(ref: str, name: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.secret_manager.delete(services.hook_manager.find(ref), name)
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/structure", methods=["GET"])
+def show_structure(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        request = app.current_request
+        assert request is not None
+        python = request.query_params is not None and request.query_params.get("format") == "python"
+        return services.structure_manager.show(services.hook_manager.find(ref), python)
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/structure", methods=["PUT"], content_types=["*/*"])
+def set_structure(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.structure_manager.set_schema(services.hook_manager.find(ref), _json_body())
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/structure/redetermine", methods=["POST"], content_types=["*/*"])
+def redetermine_structure(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.structure_manager.redetermine(services.hook_manager.find(ref))
+    return _managed(action)
+
+
+@app.route("/api/hooks/{ref}/structure/strict", methods=["POST"], content_types=["*/*"])
+def set_structure_strict(ref: str) -> Response:
+    def action() -> dict[str, Any]:
+        services = get_services()
+        return services.structure_manager.set_strict(services.hook_manager.find(ref), _json_body())
+    return _managed(action)
 
 
 # ---- delivery ---------------------------------------------------------------------------

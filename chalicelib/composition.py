@@ -7,12 +7,17 @@ import threading
 from typing import Any
 
 from chalicelib.clock import Clock, system_clock
-from chalicelib.core.ports import BlobStore, DeliveryQueue, HookStore, ItemLog
+from chalicelib.core.ports import (BlobStore, DeliveryQueue, HookStore, ItemLog, SecretStore, StructureStore,
+                                   UrlFetcher)
 from chalicelib.delivery.deliver_item import Deliverer
 from chalicelib.hook_cache import HookCache
 from chalicelib.intake.accept_item import ItemIntake
+from chalicelib.intake.keep_structure import StructureKeeper
 from chalicelib.management.manage_hooks import HookManager
+from chalicelib.management.manage_secrets import SecretManager
+from chalicelib.management.manage_structure import StructureManager
 from chalicelib.management.read_logs import LogReader
+from chalicelib.secret_cache import SecretCache
 from chalicelib.settings import Settings
 from chalicelib.webhooks.receive_webhook import WebhookReceiver
 
@@ -22,11 +27,14 @@ class Services:
 
     def __init__(self, settings: Settings | None = None, clock: Clock = system_clock, *,
                  hook_store: HookStore | None = None, item_log: ItemLog | None = None,
-                 blobs: BlobStore | None = None, queue: DeliveryQueue | None = None) -> None:
+                 blobs: BlobStore | None = None, queue: DeliveryQueue | None = None,
+                 secret_store: SecretStore | None = None, structure_store: StructureStore | None = None,
+                 url_fetcher: UrlFetcher | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.clock = clock
         self._given: dict[str, Any] = {"hook_store": hook_store, "item_log": item_log,
-                                       "blobs": blobs, "queue": queue}
+                                       "blobs": blobs, "queue": queue, "secret_store": secret_store,
+                                       "structure_store": structure_store, "url_fetcher": url_fetcher}
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -66,6 +74,35 @@ class Services:
         return SqsDeliveryQueue(self._client("sqs"), self.settings.parallel_queue, self.settings.sequential_queue)
 
     @functools.cached_property
+    def secret_store(self) -> SecretStore:
+        if self._given["secret_store"] is not None:
+            return self._given["secret_store"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.ssm_secrets import SsmSecretStore
+        return SsmSecretStore(self._client("ssm"), self.settings.secrets_prefix)
+
+    @functools.cached_property
+    def structure_store(self) -> StructureStore:
+        if self._given["structure_store"] is not None:
+            return self._given["structure_store"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.dynamo_structures import DynamoStructureStore
+        return DynamoStructureStore(self._client("dynamodb"), self.settings.table_name)
+
+    @functools.cached_property
+    def url_fetcher(self) -> UrlFetcher:
+        if self._given["url_fetcher"] is not None:
+            return self._given["url_fetcher"]  # type: ignore[no-any-return]
+        from chalicelib.adapters.http_fetch import HttpsUrlFetcher
+        return HttpsUrlFetcher()
+
+    @functools.cached_property
+    def secret_cache(self) -> SecretCache:
+        return SecretCache(self.secret_store, self.settings.secret_cache_seconds, self.clock)
+
+    @functools.cached_property
+    def structure_keeper(self) -> StructureKeeper:
+        return StructureKeeper(self.structure_store, self.settings.hook_cache_seconds, self.clock)
+
+    @functools.cached_property
     def hook_cache(self) -> HookCache:
         return HookCache(self.hook_store, self.settings.hook_cache_seconds, self.clock)
 
@@ -75,7 +112,9 @@ class Services:
 
     @functools.cached_property
     def webhook_receiver(self) -> WebhookReceiver:
-        return WebhookReceiver(_TokenLookup(self.hook_cache, self.hook_store), self.intake, self.clock)
+        return WebhookReceiver(_TokenLookup(self.hook_cache, self.hook_store), self.intake, self.clock,
+                               log=self.item_log, secrets=self.secret_cache, structures=self.structure_keeper,
+                               fetcher=self.url_fetcher)
 
     @functools.cached_property
     def deliverer(self) -> Deliverer:
@@ -98,6 +137,14 @@ class Services:
     @functools.cached_property
     def log_reader(self) -> LogReader:
         return LogReader(self.item_log, self.blobs, self.clock)
+
+    @functools.cached_property
+    def secret_manager(self) -> SecretManager:
+        return SecretManager(self.secret_store, self.secret_cache)
+
+    @functools.cached_property
+    def structure_manager(self) -> StructureManager:
+        return StructureManager(self.structure_store, self.structure_keeper, self.clock)
 
 
 class _TokenLookup:

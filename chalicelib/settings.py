@@ -43,6 +43,8 @@ class Settings:
     inline_body_limit: int = 64 * 1024
     default_max_body_bytes: int = 6 * 1024 * 1024
     report_batch_failures: bool = False
+    secrets_prefix: str = "/inlet"
+    secret_cache_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -62,4 +64,6 @@ class Settings:
             inline_body_limit=_int(env, "INLET_INLINE_BODY_LIMIT", 64 * 1024),
             default_max_body_bytes=_int(env, "INLET_MAX_BODY_BYTES", 6 * 1024 * 1024),
             report_batch_failures=env.get("INLET_REPORT_BATCH_FAILURES", "").lower() in ("1", "true", "on"),
+            secrets_prefix="/" + env.get("INLET_SECRETS_PREFIX", "/inlet").strip("/"),
+            secret_cache_seconds=_float(env, "INLET_SECRET_CACHE_SECONDS", 60.0),
         )

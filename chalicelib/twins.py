@@ -13,7 +13,8 @@ from typing import Sequence
 from chalicelib.core.hooks import Hook
 from chalicelib.core.items import DELIVERING, PENDING_STATUSES, QUEUED, RETRYING, Attempt, LogEntry
 from chalicelib.core.ports import ClaimResult, QueueMessage
-from chalicelib.errors import ConditionFailed, Conflict
+from chalicelib.core.structures import Structure
+from chalicelib.errors import ConditionFailed, Conflict, Transient
 
 
 class InMemoryHookStore:
@@ -64,7 +65,19 @@ class InMemoryHookStore:
 class InMemoryItemLog:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], LogEntry] = {}
+        self._keys: dict[tuple[str, str], tuple[str, int]] = {}  # (hook, key) → (item id, expires_at)
         self._lock = threading.Lock()
+
+    def put_unique(self, entry: LogEntry, key: str, now: float) -> str | None:
+        with self._lock:
+            taken = self._keys.get((entry.hook_id, key))
+            if taken is not None and taken[1] > now:
+                return taken[0]
+            if (entry.hook_id, entry.item_id) in self._entries:
+                raise ConditionFailed(f"item {entry.item_id} exists")
+            self._entries[(entry.hook_id, entry.item_id)] = entry
+            self._keys[(entry.hook_id, key)] = (entry.item_id, entry.expires_at)
+            return None
 
     def put(self, entry: LogEntry) -> None:
         with self._lock:
@@ -157,3 +170,63 @@ class InMemoryQueue:
 
     def delay(self, sequential: bool, receipt_handle: str, seconds: int) -> None:
         self.delayed.append((receipt_handle, seconds))
+
+
+class InMemorySecretStore:
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str], str] = {}
+        self.reads = 0
+
+    def get_all(self, hook_id: str) -> dict[str, str]:
+        self.reads += 1
+        return {name: value for (hook, name), value in self._values.items() if hook == hook_id}
+
+    def names(self, hook_id: str) -> "builtins.list[str]":
+        return sorted(name for hook, name in self._values if hook == hook_id)
+
+    def put(self, hook_id: str, name: str, value: str) -> None:
+        self._values[(hook_id, name)] = value
+
+    def delete(self, hook_id: str, name: str) -> bool:
+        return self._values.pop((hook_id, name), None) is not None
+
+
+class InMemoryStructureStore:
+    def __init__(self) -> None:
+        self._records: dict[str, Structure] = {}
+        self._lock = threading.Lock()
+        self.reads = 0
+        self.writes = 0
+
+    def get(self, hook_id: str) -> Structure | None:
+        self.reads += 1
+        return self._records.get(hook_id)
+
+    def save(self, structure: Structure, expected_version: int) -> Structure:
+        with self._lock:
+            stored = self._records.get(structure.hook_id)
+            if (stored.version if stored is not None else 0) != expected_version:
+                raise ConditionFailed(f"structure of {structure.hook_id} changed meanwhile")
+            saved = replace(structure, version=expected_version + 1)
+            self._records[structure.hook_id] = saved
+            self.writes += 1
+            return saved
+
+    def delete(self, hook_id: str) -> None:
+        with self._lock:
+            self._records.pop(hook_id, None)
+
+
+class RecordingUrlFetcher:
+    """Answers `status` to every URL and remembers them; `fail` makes it unreachable."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.fail = False
+        self.fetched: list[str] = []
+
+    def fetch(self, url: str) -> int:
+        self.fetched.append(url)
+        if self.fail:
+            raise Transient("unreachable")
+        return self.status

@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from inlet import cli_webhooks
 from inlet.api_client import ApiClient, ApiError
 
 
@@ -27,19 +28,6 @@ def _hook_line(hook: dict[str, Any]) -> str:
     return f"{hook['name']:<20} {hook['id']:<16} {hook['processing']:<10} {hook['state']:<7} {hook['scenario']:<28} {where}"
 
 
-def _options(text: str) -> Any:
-    """--options-json takes JSON text or @file."""
-    if text.startswith("@"):
-        text = Path(text[1:]).read_text()
-    try:
-        options = json.loads(text)
-    except ValueError as error:
-        raise SystemExit(f"inlet: --options-json is not valid JSON: {error}")
-    if not isinstance(options, dict):
-        raise SystemExit("inlet: --options-json must be a JSON object")
-    return options
-
-
 def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
     body: dict[str, Any] = {"name": args.name, "scenario": args.scenario}
     if args.mail:
@@ -49,8 +37,9 @@ def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
     for key in ("max_attempts", "retention_days", "max_body_bytes"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
-    if args.options_json is not None:
-        body["options"] = _options(args.options_json)
+    options = cli_webhooks.options_from_args(args, {})
+    if options is not None:
+        body["options"] = options
     hook = api.call("POST", "/hooks", body)
     _print(args, hook, f"created {hook['name']} ({hook['id']})\n  {'address' if args.mail else 'url'}: "
                        f"{hook.get('address') or hook.get('url')}\n  signing secret: {hook['signing_secret']}")
@@ -81,8 +70,9 @@ def cmd_hooks_update(api: ApiClient, args: argparse.Namespace) -> None:
     for key in ("max_attempts", "retention_days", "max_body_bytes"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
-    if args.options_json is not None:
-        changes["options"] = _options(args.options_json)
+    if cli_webhooks.options_from_args(args, {}) is not None:
+        current = api.call("GET", api.hook_path(args.hook)).get("options") or {}
+        changes["options"] = cli_webhooks.options_from_args(args, current)
     hook = api.call("PATCH", api.hook_path(args.hook), changes)
     _print(args, hook, f"updated {hook['name']}")
 
@@ -190,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--sequential", action="store_true", help="one item at a time, in arrival order")
     for flag in ("--max-attempts", "--retention-days", "--max-body-bytes"):
         create.add_argument(flag, type=int)
-    create.add_argument("--options-json", help="the hook's options as JSON (or @file)")
+    cli_webhooks.add_option_flags(create)
     create.set_defaults(handler=cmd_hooks_create)
     hook_commands.add_parser("list", help="list hooks", parents=[common]).set_defaults(handler=cmd_hooks_list)
     for name, handler, text in (("show", cmd_hooks_show, "show a hook"), ("delete", cmd_hooks_delete, "delete a hook"),
@@ -206,8 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--parallel", action="store_true")
     for flag in ("--max-attempts", "--retention-days", "--max-body-bytes"):
         update.add_argument(flag, type=int)
-    update.add_argument("--options-json", help="replace the hook's options (JSON or @file)")
+    cli_webhooks.add_option_flags(update)
     update.set_defaults(handler=cmd_hooks_update)
+    cli_webhooks.add_hook_commands(hook_commands, common, _print)
 
     send = commands.add_parser("send", help="send a test request to a webhook", parents=[common])
     send.add_argument("hook")
@@ -226,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--limit", type=int, default=20)
     logs.add_argument("--status", help="only entries with this status")
     logs.set_defaults(handler=cmd_logs)
+    cli_webhooks.add_commands(commands, common, _print)
     return parser
 
 

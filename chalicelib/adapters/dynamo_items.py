@@ -1,6 +1,8 @@
 """Item log on DynamoDB: one record per received request or mail, expiring by TTL.
 
-Key: `ITEM#<hook id>` / `<item id>`, so a hook's entries list newest first. Parsed data, meta
+Key: `ITEM#<hook id>` / `<item id>`, so a hook's entries list newest first. An idempotency
+key is a record `IDEM#<hook id>#<sha256 of the key>` / `-` naming the first item; it is
+written in one transaction with that item's entry and expires with it. Parsed data, meta
 and attachments are stored as JSON strings (keys such as "", "a.b" or "$ref" survive, numbers
 keep their exact form). Two sparse indexes hold only unfinished items: `pending` (by hook) and
 `lanes` (by sequential lane). DynamoDB deletes expired records late, so every read filters on
@@ -10,14 +12,17 @@ from __future__ import annotations
 
 import builtins
 
+import hashlib
 import json
 from typing import Any
 
-from chalicelib.adapters.aws import translated
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import error_code, translated
 from chalicelib.core.items import (DELIVERING, PENDING_STATUSES, QUEUED, RETRYING, Attempt, LogEntry,
                                    RawInput)
 from chalicelib.core.ports import ClaimResult
-from chalicelib.errors import ConditionFailed
+from chalicelib.errors import ConditionFailed, Transient
 
 PENDING_INDEX = "pending"
 LANES_INDEX = "lanes"
@@ -116,6 +121,52 @@ class DynamoItemLog:
     def put(self, entry: LogEntry) -> None:
         self._db.put_item(TableName=self._table, Item=to_record(entry),
                           ConditionExpression="attribute_not_exists(pk)")
+
+    def _key_record(self, hook_id: str, key: str) -> dict[str, Any]:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return {"pk": {"S": f"IDEM#{hook_id}#{digest}"}, "sk": {"S": "-"}}
+
+    def put_unique(self, entry: LogEntry, key: str, now: float) -> str | None:
+        # Two tries: a transaction can lose to a concurrent one with the same key
+        # (TransactionConflict) before that one's record is readable.
+        for _ in range(2):
+            reasons = self._put_with_key(entry, key, now)
+            if reasons is None:
+                return None
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise ConditionFailed(f"item {entry.item_id} exists")
+            existing = self._key_owner(entry.hook_id, key, now)
+            if existing is not None:
+                return existing
+        raise Transient("idempotency key is being written by another request; retry")
+
+    @translated
+    def _put_with_key(self, entry: LogEntry, key: str, now: float) -> list[str] | None:
+        """None when both records were written, else the per-record cancellation reasons."""
+        record = {**self._key_record(entry.hook_id, key), "item_id": {"S": entry.item_id},
+                  "expires_at": _n(entry.expires_at), "idempotency_key": {"S": key[:256]}}
+        try:
+            self._db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self._table, "Item": to_record(entry),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": self._table, "Item": record,
+                         # an expired record (TTL deletes late) no longer counts (C54)
+                         "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
+                         "ExpressionAttributeValues": {":now": _n(now)}}},
+            ])
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            return [str(r.get("Code") or "None") for r in error.response.get("CancellationReasons", [])]
+        return None
+
+    @translated
+    def _key_owner(self, hook_id: str, key: str, now: float) -> str | None:
+        item = self._db.get_item(TableName=self._table, Key=self._key_record(hook_id, key),
+                                 ConsistentRead=True).get("Item")
+        if item is None or float(item["expires_at"]["N"]) <= now:
+            return None
+        return str(item["item_id"]["S"])
 
     @translated
     def _get(self, hook_id: str, item_id: str) -> dict[str, Any] | None:

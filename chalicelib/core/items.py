@@ -15,8 +15,10 @@ RETRYING = "retrying"
 DELIVERED = "delivered"
 FAILED = "failed"
 REJECTED = "rejected"
+HANDSHAKE = "handshake"  # a platform's verification request, answered by Inlet, never queued
+DUPLICATE = "duplicate"  # a resent request (same idempotency key), answered with the first item
 PENDING_STATUSES = (QUEUED, DELIVERING, RETRYING)
-TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED)
+TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED, HANDSHAKE, DUPLICATE)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any, Protocol, Sequence
 
 from chalicelib.core.hooks import Hook
 from chalicelib.core.items import Attempt, LogEntry
+from chalicelib.core.structures import Structure
 
 
 class HookStore(Protocol):
@@ -71,6 +72,11 @@ class ItemLog(Protocol):
                    reason: str = "", response_status: int | None = None) -> bool:
         """Move an entry from one of `expected` statuses to `status`; False if it was not in one."""
 
+    def put_unique(self, entry: LogEntry, key: str, now: float) -> str | None:
+        """Store a new entry unless the hook already has an unexpired one with this
+        idempotency key: then store nothing and return that entry's item id. The entry and
+        the key's record (which expires with the entry) are written together, atomically."""
+
 
 class BlobStore(Protocol):
     def put(self, key: str, content: bytes, content_type: str = "application/octet-stream") -> None: ...
@@ -118,3 +124,36 @@ class DeliveryQueue(Protocol):
 
     def delay(self, sequential: bool, receipt_handle: str, seconds: int) -> None:
         """Make a received message visible again after `seconds` (the retry backoff)."""
+
+
+class SecretStore(Protocol):
+    """A hook's secrets (API keys, signing secrets, passwords) by name, stored encrypted.
+    Values are returned only to the ingest; management sees names."""
+
+    def get_all(self, hook_id: str) -> dict[str, str]:
+        """Every secret of a hook, name → value (one read, so the ingest makes one call)."""
+
+    def names(self, hook_id: str) -> "builtins.list[str]":
+        """The names of a hook's secrets, sorted; values are not read."""
+
+    def put(self, hook_id: str, name: str, value: str) -> None: ...
+
+    def delete(self, hook_id: str, name: str) -> bool:
+        """Remove one secret; False if there was none."""
+
+
+class StructureStore(Protocol):
+    """A hook's data structure record, written with a version check."""
+
+    def get(self, hook_id: str) -> Structure | None: ...
+
+    def save(self, structure: Structure, expected_version: int) -> Structure:
+        """Store `structure` if the stored version is `expected_version` (0: none stored);
+        return it with its new version; raise `ConditionFailed` if another write won."""
+
+    def delete(self, hook_id: str) -> None: ...
+
+
+class UrlFetcher(Protocol):
+    def fetch(self, url: str) -> int:
+        """GET `url` (https only) and return the status; raise `Transient` if unreachable."""

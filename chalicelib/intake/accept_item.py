@@ -38,6 +38,13 @@ class Arrival:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A resent request: `item_id` is the first item with the same idempotency key."""
+
+    item_id: str
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """An attachment to keep in the blob store, with its description for the item."""
 
@@ -92,14 +99,28 @@ class ItemIntake:
 
     def accept(self, hook: Hook, arrival: Arrival) -> LogEntry:
         """Store and enqueue; raise `Transient` if the item could not be made durable."""
-        if hook.sequential and not arrival.lane:
-            arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
-        entry = self._entry(hook, arrival, QUEUED, attachments=self._store_files(hook, arrival),
-                            **self._data_fields(hook, arrival))
+        entry = self._queued_entry(hook, arrival)
         self._log.put(entry)
         self._enqueue(hook, entry)
         metrics_count("ItemsReceived")
         return entry
+
+    def accept_once(self, hook: Hook, arrival: Arrival, idempotency_key: str) -> LogEntry | Duplicate:
+        """`accept`, unless the hook already holds an unexpired item with this idempotency
+        key: then nothing is stored or queued and the first item's id is returned."""
+        entry = self._queued_entry(hook, arrival)
+        first = self._log.put_unique(entry, idempotency_key, self._clock())
+        if first is not None:
+            return Duplicate(first)
+        self._enqueue(hook, entry)
+        metrics_count("ItemsReceived")
+        return entry
+
+    def _queued_entry(self, hook: Hook, arrival: Arrival) -> LogEntry:
+        if hook.sequential and not arrival.lane:
+            arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
+        return self._entry(hook, arrival, QUEUED, attachments=self._store_files(hook, arrival),
+                           **self._data_fields(hook, arrival))
 
     def _store_files(self, hook: Hook, arrival: Arrival) -> list[dict[str, Any]]:
         described = []
@@ -134,8 +155,14 @@ class ItemIntake:
     def reject(self, hook: Hook, arrival: Arrival, status: int, reason: str) -> None:
         """Log a refused arrival; never raises (the sender gets its answer regardless)."""
         metrics_count("ItemsRejected")
+        self.record(hook, arrival, REJECTED, reason, status)
+
+    def record(self, hook: Hook, arrival: Arrival, status: str, reason: str, response_status: int) -> None:
+        """Log an arrival that is not queued (rejected, handshake, duplicate) with the answer
+        it got; never raises."""
         try:
-            self._log.put(self._entry(hook, arrival, REJECTED, reason=reason, response_status=status,
+            self._log.put(self._entry(hook, arrival, status, reason=reason, response_status=response_status,
                                       data=arrival.data))
         except InletError as error:
-            logger.error("could not log a rejected request", extra={"hook_id": hook.id, "error": str(error)})
+            logger.error("could not log a request", extra={"hook_id": hook.id, "status": status,
+                                                          "error": str(error)})

@@ -11,6 +11,7 @@ from chalicelib.core.ports import HookStore
 from chalicelib.errors import ConditionFailed, Conflict, Invalid, NotFound
 from chalicelib.mail.mail_options import MailOptions
 from chalicelib.ids import new_hook_id, new_mail_token, new_url_token
+from chalicelib.webhooks.hook_options import validate_options
 
 
 def new_signing_secret() -> str:
@@ -42,6 +43,8 @@ class HookManager:
             if required not in request:
                 raise Invalid(f"field {required!r} is required", "missing_field")
         check_types(request)
+        if channel == "webhook":
+            validate_options(request.get("options"))
         token = new_url_token() if channel == "webhook" else new_mail_token()
         settings = {"max_body_bytes": self._default_max_body, **request}
         hook = validated(Hook(id=new_hook_id(), token=token, channel=channel,
@@ -64,6 +67,8 @@ class HookManager:
     def update(self, ref: str, changes: dict[str, Any]) -> Hook:
         hook = self.find(ref)
         check_types(changes)
+        if hook.channel == "webhook" and "options" in changes:
+            validate_options(changes["options"])
         updated = hook.with_changes(**changes)
         _check_channel_options(updated)
         self._replace(hook, updated)

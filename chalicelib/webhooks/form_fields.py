@@ -2,7 +2,8 @@
 
 `tags[]=a&tags[]=b` → {"tags": ["a", "b"]}; `meta[source]=ads` → {"meta": {"source": "ads"}};
 `tag=a&tag=b` → {"tag": ["a", "b"]}. A key whose brackets conflict with another (`a=1&a[b]=2`)
-is kept literally, so nothing is lost.
+is kept literally, so nothing is lost; so is a key nested deeper than `MAX_DEPTH` brackets
+(PHP stops at 64), which would otherwise build data too deep to store.
 """
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ import re
 from typing import Any, Iterable
 
 _BRACKETS = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+MAX_DEPTH = 32
 
 
 def _split_key(key: str) -> list[str] | None:
     match = _BRACKETS.match(key)
     if not match:
         return None
-    return [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
+    parts = re.findall(r"\[([^\[\]]*)\]", match.group(2))
+    if len(parts) > MAX_DEPTH:
+        return None
+    return [match.group(1), *parts]
 
 
 def _put(target: dict[str, Any], path: list[str], value: str) -> bool:

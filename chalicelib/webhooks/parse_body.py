@@ -5,6 +5,12 @@ URL-encoded forms (declared charset, repeated keys, brackets), multipart/form-da
 and files kept byte-exact as attachments), text and XML (decoded by charset, under "text"),
 and anything else as a binary attachment. A missing Content-Type is sniffed: JSON, form, else
 binary. Query parameters merge in underneath the body's own keys.
+
+Per-hook `BodyOptions`: fields holding JSON parsed into data (form and multipart fields, and
+the top-level string values of a JSON object, such as an SNS notification's `Message`); XML
+parsed into JSON
+(xmltodict, entity declarations refused: no entity expansion, no external fetch); and
+pass-through, where a textual body is not parsed at all but kept as text under "__body__".
 """
 from __future__ import annotations
 
@@ -16,12 +22,16 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl
 
+import xmltodict
+
 from chalicelib.webhooks.form_fields import structure_pairs
 from chalicelib.webhooks.media_type import MediaType, parse_media_type
 from chalicelib.webhooks.text_decoding import decode_text, known_charset
 
 BODY_KEY = "body"  # where a JSON body that is not an object goes
 TEXT_KEY = "text"  # where a text or XML body goes
+PASSTHROUGH_KEY = "__body__"  # the raw body as text, with JSON pass-through
+MAX_XML_DEPTH = 200
 _FORM_LIKE = re.compile(rb"^[A-Za-z0-9_.~%+\-\[\]]+=[^&]*(&[A-Za-z0-9_.~%+\-\[\]]+=[^&]*)*$")
 
 
@@ -44,6 +54,8 @@ class BodyOptions:
     """Per-hook choices about how bodies become data."""
 
     parse_json_form_fields: bool = False
+    parse_xml: bool = False
+    passthrough: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,26 +89,79 @@ def parse_body(body: bytes, content_type: str | None, query: dict[str, Any] | No
 
 
 def _parse(body: bytes, media: MediaType | None, options: BodyOptions) -> ParsedBody:
+    if options.passthrough:
+        passed = _passthrough(body, media)
+        if passed is not None:
+            return passed
     if not body:
         return ParsedBody({}, "empty", media)
     if media is None:
         return _sniff(body, options)
     if media.is_json:
-        return _json(body, media, sniffed=False)
+        return _nested_json(_json(body, media, sniffed=False), options)
     if media.is_form:
         return _form(body, media, options)
     if media.is_multipart_form:
         return _multipart(body, media, options)
     if media.is_xml:
         text, charset = decode_text(body, media.charset)
+        if options.parse_xml:
+            return ParsedBody(_xml(text), "xml", media, charset=charset)
         return ParsedBody({TEXT_KEY: text}, "xml", media, charset=charset)
     if media.is_text:
         text, charset = decode_text(body, media.charset)
         json_value = _json_if_structured(text)
         if json_value is not None:
-            return ParsedBody(_as_object(json_value), "json", media, sniffed=True, charset=charset)
+            return _nested_json(ParsedBody(_as_object(json_value), "json", media, sniffed=True, charset=charset),
+                                options)
         return ParsedBody({TEXT_KEY: text}, "text", media, charset=charset)
     return ParsedBody({}, "binary", media, files=[FilePart(body, media.type)])
+
+
+def _passthrough(body: bytes, media: MediaType | None) -> ParsedBody | None:
+    """The body as text, unparsed, when it is textual (JSON, form, text, XML, or sniffed as
+    JSON or form); None for multipart and binary bodies, which are parsed as usual."""
+    if media is None:
+        if body and _FORM_LIKE.match(body.strip()) is None and _json_if_structured(
+                decode_text(body, None)[0]) is None:
+            return None
+        text, charset = decode_text(body, None)
+        return ParsedBody({PASSTHROUGH_KEY: text}, "passthrough", None, sniffed=True, charset=charset)
+    if not (media.is_json or media.is_form or media.is_xml or media.is_text):
+        return None
+    text, charset = decode_text(body, media.charset)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return ParsedBody({PASSTHROUGH_KEY: text}, "passthrough", media, charset=charset)
+
+
+def _xml(text: str) -> dict[str, Any]:
+    """XML to JSON the xmltodict way: `<a x="1"><b>2</b></a>` → {"a": {"@x": "1", "b": "2"}}.
+    Entity declarations are refused (no billion laughs), so is nesting past MAX_XML_DEPTH."""
+    try:
+        parsed = xmltodict.parse(text, disable_entities=True)
+    except ValueError as error:  # xmltodict's refusal of entity declarations
+        raise BodyError(f"invalid XML: {error}") from None
+    except Exception as error:  # expat's ExpatError and its relatives
+        raise BodyError(f"invalid XML: {error}") from None
+    if not isinstance(parsed, dict):
+        return {}
+    if _depth(parsed) > MAX_XML_DEPTH:
+        raise BodyError(f"invalid XML: nested deeper than {MAX_XML_DEPTH} elements")
+    return dict(parsed)
+
+
+def _depth(value: Any) -> int:
+    """How deep dicts and lists nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def _as_object(value: Any) -> dict[str, Any]:
@@ -180,9 +245,17 @@ def _multipart(body: bytes, media: MediaType, options: BodyOptions) -> ParsedBod
     return ParsedBody(data, "multipart", media, files=files)
 
 
+def _nested_json(parsed: ParsedBody, options: BodyOptions) -> ParsedBody:
+    """With `parse_json_form_fields`, a JSON object's top-level strings holding JSON are parsed."""
+    if not options.parse_json_form_fields:
+        return parsed
+    data = {key: _maybe_json(value) for key, value in parsed.data.items()}
+    return ParsedBody(data, parsed.format, parsed.media_type, parsed.sniffed, parsed.files, parsed.charset)
+
+
 def _sniff(body: bytes, options: BodyOptions) -> ParsedBody:
     try:
-        return _json(body, None, sniffed=True)
+        return _nested_json(_json(body, None, sniffed=True), options)
     except BodyError:
         pass
     if _FORM_LIKE.match(body.strip()):

@@ -139,3 +139,54 @@ def test_transition_moves_only_from_expected_statuses(log: Any) -> None:
     after = log.get("hk_1", stored.item_id, NOW)
     assert after.status == REJECTED and after.reason == "queue unavailable" and after.response_status == 503
     assert log.pending_in_lane("hk_1", "-", NOW) == []
+
+
+# --- idempotency keys ---------------------------------------------------------------------
+
+
+def test_a_first_key_stores_the_entry_and_a_resent_one_names_the_first_item(log: Any) -> None:
+    # Given
+    first, resent = entry(new_item_id(NOW)), entry(new_item_id(NOW + 1))
+    # When
+    taken_first = log.put_unique(first, "delivery-1", NOW)
+    taken_resent = log.put_unique(resent, "delivery-1", NOW + 1)
+    # Then
+    assert (taken_first, taken_resent) == (None, first.item_id)
+    assert log.get("hk_1", first.item_id, NOW) == first
+    assert log.get("hk_1", resent.item_id, NOW) is None  # nothing of the resent request was stored
+
+
+def test_keys_are_per_hook_and_per_value(log: Any) -> None:
+    a, b = entry(new_item_id(NOW)), entry(new_item_id(NOW + 1))
+    other_hook = replace(entry(new_item_id(NOW + 2)), hook_id="hk_2")
+    assert log.put_unique(a, "k1", NOW) is None
+    assert log.put_unique(b, "k2", NOW) is None
+    assert log.put_unique(other_hook, "k1", NOW) is None
+    assert [e.item_id for e in log.list("hk_2", NOW)] == [other_hook.item_id]
+
+
+def test_an_expired_key_no_longer_counts_though_still_stored(log: Any) -> None:
+    # Given a key whose first entry has expired but that TTL has not deleted yet (C54)
+    old = entry(new_item_id(NOW), expires=NOW + 10)
+    assert log.put_unique(old, "evt_1", NOW) is None
+    later = NOW + 11
+    fresh = entry(new_item_id(later), expires=later + 3600)
+    # When the same key comes back after the window
+    taken = log.put_unique(fresh, "evt_1", later)
+    # Then it is a new item, and the key now names it
+    assert taken is None and log.get("hk_1", fresh.item_id, later) == fresh
+    assert log.put_unique(entry(new_item_id(later + 1)), "evt_1", later + 1) == fresh.item_id
+
+
+def test_a_unique_entry_whose_item_id_exists_is_refused(log: Any) -> None:
+    stored = entry()
+    log.put(stored)
+    with pytest.raises(ConditionFailed):
+        log.put_unique(stored, "fresh-key", NOW)
+
+
+def test_keys_of_any_length_and_characters_work(log: Any) -> None:
+    key = "é/#" * 500
+    first = entry(new_item_id(NOW))
+    assert log.put_unique(first, key, NOW) is None
+    assert log.put_unique(entry(new_item_id(NOW + 1)), key, NOW) == first.item_id
