@@ -87,16 +87,23 @@ class Deliverer:
         claim_id = secrets.token_hex(8)
         result = self._log.claim(hook.id, item_id, claim_id, now, now + self._claim_seconds)
         if result.entry is None:
-            return self._not_claimed(result.current, now)
+            return self._not_claimed(result.current, now, hook.sequential)
         return self._attempt(hook, result.entry)
 
-    def _not_claimed(self, current: LogEntry | None, now: float) -> Outcome:
+    def _not_claimed(self, current: LogEntry | None, now: float, lane_wake_up: bool) -> Outcome:
         if current is None or not current.pending:
             return Outcome.done("finished before")
         if current.status == RETRYING:
             return Outcome.later(current.next_attempt_at - now, "retry not due yet")
-        if current.status == DELIVERING:
+        if current.status == DELIVERING and not lane_wake_up:
+            # A duplicate copy of a parallel item's message: the holder's own message stays
+            # in the queue until it finishes, so this copy can go.
             return Outcome.done("claimed by another delivery")
+        if current.status == DELIVERING:
+            # A lane's wake-up is one of exactly as many as the lane has items: never drop it
+            # because another delivery (a lapsed claim, two receives of one group) holds the
+            # oldest item; come back when that is over.
+            return Outcome.later(min(max(current.claim_until - now, 1), 5), "lane busy")
         return Outcome.later(1, f"item is {current.status}")
 
     def _attempt(self, hook: Hook, entry: LogEntry) -> Outcome:

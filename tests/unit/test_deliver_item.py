@@ -159,3 +159,14 @@ def test_large_data_is_kept_in_the_blob_store_and_delivered_whole(clock: Any, si
     assert (entry.data_key is not None) == (size > 128 * 1024)
     world.deliverer.handle(world.message(item_id), sequential=False)
     assert scenario.received[0]["data"] == data
+
+
+def test_a_lane_wake_up_is_kept_when_another_delivery_holds_the_oldest_item(clock: Any) -> None:
+    # Given: two receives of one FIFO group at once (a lapsed claim, or a stand-in's race)
+    world = World(clock, Scenario(), processing="sequential")
+    first, second = world.arrive({"n": 1}), world.arrive({"n": 2})
+    world.log.claim("hk_1", first, "someone-else", clock(), clock() + 60)
+    # When
+    outcome = world.deliverer.handle(world.message(second), sequential=True)
+    # Then: the wake-up comes back rather than being acknowledged with nothing delivered
+    assert not outcome.ack and 1 <= outcome.retry_in <= 5
