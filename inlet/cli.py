@@ -207,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--limit", type=int, default=20)
     logs.add_argument("--status", help="only entries with this status")
     logs.set_defaults(handler=cmd_logs)
+
+    from inlet.deploy.cli import add_commands
+    add_commands(commands, common)
     return parser
 
 
