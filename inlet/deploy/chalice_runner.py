@@ -38,7 +38,8 @@ class ChaliceCli:
         env.pop("AWS_ENDPOINT_URL", None)  # a local stand-in must never receive a real deploy
         if self._profile:
             env["AWS_PROFILE"] = self._profile
-        result = subprocess.run(command, cwd=project_dir, env=env)
+        # Chalice's progress goes to stderr, so `--json` output stays one document.
+        result = subprocess.run(command, cwd=project_dir, env=env, stdout=sys.stderr)
         if result.returncode != 0:
             raise DeployError(f"`chalice {' '.join(args)}` failed (exit {result.returncode}); see its output above")
 

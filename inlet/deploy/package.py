@@ -59,7 +59,10 @@ def load_template(path: Path) -> dict[str, Any]:
 
 
 def cfn_name(function: str) -> str:
-    """Chalice's logical id for a function: `deliver_parallel` → `DeliverParallel`."""
+    """Chalice's logical id for a function: `deliver_parallel` → `DeliverParallel`; the API
+    handler is `APIHandler`."""
+    if function == "api_handler":
+        return "APIHandler"
     from chalice.utils import to_cfn_resource_name
     return str(to_cfn_resource_name(function))
 

@@ -199,3 +199,22 @@ def test_destroy_keeps_the_table_and_bucket_only_when_asked(aws: Any, project: P
     assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"] == []
     assert s3.list_buckets()["Buckets"] == []
     assert [c[0] for c in chalice.calls] == ["deploy", "delete", "deploy", "delete"]
+
+
+def test_a_mapping_that_lost_batch_reporting_is_switched_on_before_chalice_deploys(aws: Any, project: Path,
+                                                                                  chalice: Any) -> None:
+    # Given a deployed stage whose parallel mapping no longer reports failures
+    deploy(options(project), aws, chalice, say=quiet)
+    lam = boto3.client("lambda", region_name="us-east-1")
+    [mapping] = lam.list_event_source_mappings(FunctionName="inlet-prod-deliver_parallel")["EventSourceMappings"]
+    lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionResponseTypes=[])
+
+    # When
+    report = deploy(options(project), aws, chalice, say=quiet)
+
+    # Then it is on again, and the functions never ran against a mapping that ignores their answer
+    assert report.changes == ["ReportBatchItemFailures switched on for deliver_parallel ← inlet-prod-deliveries"]
+    [mapping] = lam.list_event_source_mappings(FunctionName="inlet-prod-deliver_parallel")["EventSourceMappings"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    second = chalice.calls[1][2]["stages"][PROD]["lambda_functions"]["deliver_parallel"]
+    assert second["environment_variables"]["INLET_REPORT_BATCH_FAILURES"] == "true"
