@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from chalice import Chalice, IAMAuthorizer, Response
@@ -127,7 +127,7 @@ def _json_body() -> dict[str, Any]:
 def _managed(action: Any, status: int = 200) -> Response:
     """Run a management action and map its errors, in this one place."""
     try:
-        return Response(body=json.dumps(action(), ensure_ascii=False), status_code=status, headers=JSON_HEADERS)
+        return Response(body=json.dumps(action(), ensure_ascii=False), status_code=status, headers={**JSON_HEADERS})
     except Rejected as error:
         return _respond(error_answer(error.status, error.code, error.message, error.headers))
     except Transient as error:
@@ -172,7 +172,8 @@ def rotate_hook_token(ref: str) -> Response:
 def _query_int(name: str, default: int) -> int:
     request = app.current_request
     assert request is not None
-    raw = (request.query_params or {}).get(name)
+    params: Mapping[str, str] = request.query_params or {}
+    raw = params.get(name)
     if raw is None:
         return default
     try:
@@ -188,7 +189,8 @@ def list_logs(ref: str) -> Response:
         hook = services.hook_manager.find(ref)
         request = app.current_request
         assert request is not None
-        status = (request.query_params or {}).get("status")
+        params: Mapping[str, str] = request.query_params or {}
+        status = params.get("status")
         return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
     return _managed(action)
 

@@ -8,6 +8,7 @@ keep their exact form). Two sparse indexes hold only unfinished items: `pending`
 """
 from __future__ import annotations
 
+import builtins  # `list` is also a method name below
 import json
 from typing import Any
 
@@ -152,7 +153,7 @@ class DynamoItemLog:
         return entries[:limit]
 
     @translated
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> list[str]:
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
         page = self._db.query(
             TableName=self._table, IndexName=LANES_INDEX, KeyConditionExpression="pending_lane = :lane",
             ExpressionAttributeValues={":lane": {"S": _lane_key(hook_id, lane)}},
