@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Chalice, IAMAuthorizer, Response
@@ -29,7 +29,7 @@ app.api.binary_types.append("*/*")
 PARALLEL_QUEUE = os.environ.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")
 SEQUENTIAL_QUEUE = os.environ.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")
 HOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-JSON_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 # The management API is IAM-signed in AWS (SigV4; the `inlet` CLI signs). API Gateway enforces it;
 # Chalice's test client and the local stack's gateway do not.
 IAM = IAMAuthorizer()
@@ -48,8 +48,8 @@ def accept_any_response(event: Any, get_response: Any) -> Any:
 
 
 def _respond(answer: Answer) -> Response:
-    return Response(body=json.dumps(answer.body, ensure_ascii=False),
-                    status_code=answer.status, headers={**JSON_HEADERS, **answer.headers})
+    headers: dict[str, str | list[str]] = {**JSON_HEADERS, **answer.headers}
+    return Response(body=json.dumps(answer.body, ensure_ascii=False), status_code=answer.status, headers=headers)
 
 
 def _event() -> dict[str, Any]:
@@ -127,7 +127,7 @@ def _json_body() -> dict[str, Any]:
 def _managed(action: Any, status: int = 200) -> Response:
     """Run a management action and map its errors, in this one place."""
     try:
-        return Response(body=json.dumps(action(), ensure_ascii=False), status_code=status, headers={**JSON_HEADERS})
+        return Response(body=json.dumps(action(), ensure_ascii=False), status_code=status, headers=JSON_HEADERS)
     except Rejected as error:
         return _respond(error_answer(error.status, error.code, error.message, error.headers))
     except Transient as error:
@@ -172,8 +172,7 @@ def rotate_hook_token(ref: str) -> Response:
 def _query_int(name: str, default: int) -> int:
     request = app.current_request
     assert request is not None
-    params: Mapping[str, str] = request.query_params or {}
-    raw = params.get(name)
+    raw = request.query_params.get(name) if request.query_params else None
     if raw is None:
         return default
     try:
@@ -189,8 +188,7 @@ def list_logs(ref: str) -> Response:
         hook = services.hook_manager.find(ref)
         request = app.current_request
         assert request is not None
-        params: Mapping[str, str] = request.query_params or {}
-        status = params.get("status")
+        status = request.query_params.get("status") if request.query_params else None
         return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
     return _managed(action)
 

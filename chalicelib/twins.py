@@ -4,7 +4,8 @@ Used by unit tests, benchmarks and the contract suite (which runs every test on 
 """
 from __future__ import annotations
 
-import builtins  # `list` is also a method name below
+import builtins
+
 import threading
 from dataclasses import replace
 from typing import Sequence
@@ -81,7 +82,7 @@ class InMemoryItemLog:
                 if h == hook_id and e.expires_at > now and (status is None or e.status == status)]
         return sorted(rows, key=lambda e: e.item_id, reverse=True)[:limit]
 
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> "builtins.list[str]":
         rows = [e.item_id for (h, _), e in self._entries.items()
                 if h == hook_id and e.lane == lane and e.status in PENDING_STATUSES and e.expires_at > now]
         return sorted(rows)[:limit]

@@ -8,7 +8,8 @@ keep their exact form). Two sparse indexes hold only unfinished items: `pending`
 """
 from __future__ import annotations
 
-import builtins  # `list` is also a method name below
+import builtins
+
 import json
 from typing import Any
 
@@ -153,7 +154,7 @@ class DynamoItemLog:
         return entries[:limit]
 
     @translated
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> "builtins.list[str]":
         page = self._db.query(
             TableName=self._table, IndexName=LANES_INDEX, KeyConditionExpression="pending_lane = :lane",
             ExpressionAttributeValues={":lane": {"S": _lane_key(hook_id, lane)}},

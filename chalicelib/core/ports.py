@@ -5,7 +5,8 @@ one contract suite in `tests/contract` runs against both.
 """
 from __future__ import annotations
 
-import builtins  # `list` is also a method name below
+import builtins
+
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
@@ -57,7 +58,7 @@ class ItemLog(Protocol):
     def list(self, hook_id: str, now: float, limit: int = 50, status: str | None = None) -> list[LogEntry]:
         """Unexpired entries of a hook, newest first."""
 
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> "builtins.list[str]":
         """Ids of the oldest not-yet-finished items of a sequential lane, oldest first."""
 
     def claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> ClaimResult:

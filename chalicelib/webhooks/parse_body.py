@@ -59,7 +59,7 @@ class ParsedBody:
         return {
             "format": self.format,
             "content_type": None if self.media_type is None else {
-                "media_type": self.media_type.type, "params": self.media_type.params},
+                "media_type": self.media_type.type, "params": dict(self.media_type.params)},
             "sniffed": self.sniffed,
             **({"charset": self.charset} if self.charset else {}),
         }

@@ -3,7 +3,8 @@ generator cannot see the boto3 calls inside `chalicelib`).
 
 Two policies per stage, both naming every action and only this stage's resources:
 - `policy-<stage>.json` (API handler, mail and schedule functions): logs, the table and its
-  indexes, the bucket's objects, sending to the two delivery queues, reading secrets.
+  indexes, the bucket's objects, sending to the two delivery queues, moving messages off the
+  two dead-letter queues (the management API's redrive), reading secrets.
 - `policy-<stage>-delivery.json` (the SQS consumers): the same, plus receiving, deleting and
   delaying messages on the two delivery queues (what the event source mapping and the retry
   backoff need).
@@ -26,6 +27,7 @@ TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:C
 OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
 QUEUE_SEND_ACTIONS = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
 QUEUE_CONSUME_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+DEAD_LETTER_ACTIONS = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
 SECRET_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
@@ -60,6 +62,9 @@ def shared_policy(target: PolicyTarget) -> dict[str, Any]:
          "Resource": [target.arn("s3", target.bucket, region=False, account=False)]},
         {"Sid": "EnqueueDeliveries", "Effect": "Allow", "Action": QUEUE_SEND_ACTIONS,
          "Resource": _queues(target)},
+        {"Sid": "RedriveDeadLetters", "Effect": "Allow", "Action": DEAD_LETTER_ACTIONS,
+         "Resource": [target.arn("sqs", f"{names.prefix}-deliveries-dlq"),
+                      target.arn("sqs", f"{names.prefix}-deliveries-dlq.fifo")]},
         {"Sid": "ReadSecrets", "Effect": "Allow", "Action": SECRET_ACTIONS,
          "Resource": [target.arn("ssm", f"parameter{names.secrets_path.rstrip('/')}"),
                       target.arn("ssm", f"parameter{names.secrets_path}*")]},
