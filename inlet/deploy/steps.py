@@ -154,8 +154,11 @@ def deploy(options: DeployOptions, aws: AwsClients, chalice: ChaliceRunner,
     elif not domain or domain == LOCAL_MAIL_DOMAIN:
         report.notes.append("mail skipped: no mail domain for this stage (pass --mail-domain mail.example.com)")
     else:
-        report.mail = _mail(aws, names, account, domain, outputs["BucketName"],
-                            deployed.functions[MAIL_FUNCTION], changed)
+        try:
+            report.mail = _mail(aws, names, account, domain, outputs["BucketName"],
+                                deployed.functions[MAIL_FUNCTION], changed)
+        except ClientError as error:  # e.g. a region where SES does not receive mail
+            report.notes.append(f"mail not set up: {error} (is {aws.region} a region where SES receives mail?)")
 
     for note in report.notes:
         say(f"  note: {note}")
