@@ -7,5 +7,6 @@
 - `batch_reporting`: ReportBatchItemFailures on the SQS event source mappings.
 - `mail`: the SES domain identity, receipt rule and invoke permission for `receive_mail`.
 - `package`: the merge template for `chalice package` (one CloudFormation template).
-- `steps`: `deploy` and `destroy`, step by step; `cli`: the `inlet deploy|destroy|package` commands.
+- `steps`: `deploy` and `destroy`, step by step; `cli`: the `inlet deploy|destroy|package` commands;
+  `errors`: `DeployError`, the one error they raise.
 """
