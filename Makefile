@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test bench lint clean
+.PHONY: dev test bench lint clean deploy destroy package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m mypy app.py chalicelib
+
+# Deploy to AWS (README, "Deploy to AWS"): make deploy STAGE=prod MAIL_DOMAIN=mail.example.com
+STAGE ?= dev
+deploy: $(STAMP)
+	$(BIN)/inlet deploy --stage $(STAGE) $(if $(MAIL_DOMAIN),--mail-domain $(MAIL_DOMAIN)) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))
+
+destroy: $(STAMP)
+	$(BIN)/inlet destroy --stage $(STAGE) $(if $(KEEP_DATA),--keep-data)
+
+package: $(STAMP)
+	$(BIN)/inlet package --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

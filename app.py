@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, IAMAuthorizer, Response
 from chalice.app import CaseInsensitiveMapping, SQSEvent
 
 from chalicelib.composition import get_services
@@ -30,6 +30,9 @@ PARALLEL_QUEUE = os.environ.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")
 SEQUENTIAL_QUEUE = os.environ.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")
 HOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+# The management API is IAM-signed in AWS (SigV4; the `inlet` CLI signs). API Gateway enforces it;
+# Chalice's test client and the local stack's gateway do not.
+IAM = IAMAuthorizer()
 
 
 @app.middleware("http")
@@ -141,17 +144,17 @@ def _hook_view(hook: Any) -> dict[str, Any]:
     return get_services().hook_manager.view(hook, _base_url(_event()))
 
 
-@app.route("/api/hooks", methods=["GET"])
+@app.route("/api/hooks", methods=["GET"], authorizer=IAM)
 def list_hooks() -> Response:
     return _managed(lambda: {"hooks": [_hook_view(h) for h in get_services().hook_manager.list()]})
 
 
-@app.route("/api/hooks", methods=["POST"], content_types=["*/*"])
+@app.route("/api/hooks", methods=["POST"], content_types=["*/*"], authorizer=IAM)
 def create_hook() -> Response:
     return _managed(lambda: _hook_view(get_services().hook_manager.create(_json_body())), 201)
 
 
-@app.route("/api/hooks/{ref}", methods=["GET"])
+@app.route("/api/hooks/{ref}", methods=["GET"], authorizer=IAM)
 def show_hook(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -160,12 +163,12 @@ def show_hook(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}", methods=["PATCH"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}", methods=["PATCH"], content_types=["*/*"], authorizer=IAM)
 def update_hook(ref: str) -> Response:
     return _managed(lambda: _hook_view(get_services().hook_manager.update(ref, _json_body())))
 
 
-@app.route("/api/hooks/{ref}", methods=["DELETE"])
+@app.route("/api/hooks/{ref}", methods=["DELETE"], authorizer=IAM)
 def delete_hook(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -176,7 +179,7 @@ def delete_hook(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/rotate", methods=["POST"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}/rotate", methods=["POST"], content_types=["*/*"], authorizer=IAM)
 def rotate_hook_token(ref: str) -> Response:
     return _managed(lambda: _hook_view(get_services().hook_manager.rotate_token(ref)))
 
@@ -193,7 +196,7 @@ def _query_int(name: str, default: int) -> int:
         raise Invalid(f"query parameter {name!r} must be an integer", "invalid_query") from None
 
 
-@app.route("/api/hooks/{ref}/logs", methods=["GET"])
+@app.route("/api/hooks/{ref}/logs", methods=["GET"], authorizer=IAM)
 def list_logs(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -205,7 +208,7 @@ def list_logs(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/logs/{item_id}", methods=["GET"])
+@app.route("/api/hooks/{ref}/logs/{item_id}", methods=["GET"], authorizer=IAM)
 def show_log_entry(ref: str, item_id: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -225,7 +228,7 @@ def receive_mail(event: dict[str, Any], context: Any) -> dict[str, Any]:
         flush_metrics()
 
 
-@app.route("/api/hooks/{ref}/secrets", methods=["GET"])
+@app.route("/api/hooks/{ref}/secrets", methods=["GET"], authorizer=IAM)
 def list_secrets(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -234,7 +237,7 @@ def list_secrets(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/secrets/{name}", methods=["PUT"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}/secrets/{name}", methods=["PUT"], content_types=["*/*"], authorizer=IAM)
 def put_secret(ref: str, name: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -242,7 +245,7 @@ def put_secret(ref: str, name: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/secrets/{name}", methods=["DELETE"])
+@app.route("/api/hooks/{ref}/secrets/{name}", methods=["DELETE"], authorizer=IAM)
 def delete_secret(ref: str, name: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -250,7 +253,7 @@ def delete_secret(ref: str, name: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/structure", methods=["GET"])
+@app.route("/api/hooks/{ref}/structure", methods=["GET"], authorizer=IAM)
 def show_structure(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -261,7 +264,7 @@ def show_structure(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/structure", methods=["PUT"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}/structure", methods=["PUT"], content_types=["*/*"], authorizer=IAM)
 def set_structure(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -269,7 +272,7 @@ def set_structure(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/structure/redetermine", methods=["POST"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}/structure/redetermine", methods=["POST"], content_types=["*/*"], authorizer=IAM)
 def redetermine_structure(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
@@ -277,7 +280,7 @@ def redetermine_structure(ref: str) -> Response:
     return _managed(action)
 
 
-@app.route("/api/hooks/{ref}/structure/strict", methods=["POST"], content_types=["*/*"])
+@app.route("/api/hooks/{ref}/structure/strict", methods=["POST"], content_types=["*/*"], authorizer=IAM)
 def set_structure_strict(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()

@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--status", help="only entries with this status")
     logs.set_defaults(handler=cmd_logs)
     cli_webhooks.add_commands(commands, common, _print)
+
+    from inlet.deploy.cli import add_commands
+    add_commands(commands, common)
     return parser
 
 

@@ -33,6 +33,7 @@ def moto_aws() -> Iterator[dict[str, str]]:
     with mock_aws():
         import boto3
         cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-        cloudformation.create_stack(StackName="inlet-test", TemplateBody=(ROOT / "infra" / "stack.yaml").read_text())
+        cloudformation.create_stack(StackName="inlet-test", TemplateBody=(ROOT / "infra" / "stack.yaml").read_text(),
+                                    Parameters=[{"ParameterKey": "BucketName", "ParameterValue": "inlet-data"}])
         stack = cloudformation.describe_stacks(StackName="inlet-test")["Stacks"][0]
         yield {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}

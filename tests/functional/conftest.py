@@ -74,6 +74,8 @@ def inlet(moto_aws: dict[str, str]) -> Iterator[Inlet]:
     failures_left.clear()
     reset_services()
     import app
-    with Client(app.app) as client:
+    # "test" is no stage of .chalice/config.json, so no deployed stage's names (which `inlet
+    # deploy` writes there) override the moto names set above.
+    with Client(app.app, stage_name="test") as client:
         yield Inlet(client, moto_aws)
     reset_services()
