@@ -29,7 +29,7 @@ app.api.binary_types.append("*/*")
 PARALLEL_QUEUE = os.environ.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")
 SEQUENTIAL_QUEUE = os.environ.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")
 HOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-JSON_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: dict[str, Any] = {"Content-Type": "application/json"}
 
 
 @app.middleware("http")
@@ -166,10 +166,15 @@ def rotate_hook_token(ref: str) -> Response:
     return _managed(lambda: _hook_view(get_services().hook_manager.rotate_token(ref)))
 
 
-def _query_int(name: str, default: int) -> int:
+def _query(name: str) -> str | None:
     request = app.current_request
     assert request is not None
-    raw = (request.query_params or {}).get(name)
+    params = request.query_params
+    return None if params is None else params.get(name)
+
+
+def _query_int(name: str, default: int) -> int:
+    raw = _query(name)
     if raw is None:
         return default
     try:
@@ -183,9 +188,7 @@ def list_logs(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
         hook = services.hook_manager.find(ref)
-        request = app.current_request
-        assert request is not None
-        status = (request.query_params or {}).get("status")
+        status = _query("status")
         return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
     return _managed(action)
 

@@ -3,6 +3,13 @@
 Order matters (ingest fast, deliver later): large bytes go to the blob store, then the log
 entry is written, then the delivery message is sent. Only a written entry is acknowledged to
 the sender; a failure before that answers 503 so the sender retries.
+
+AWS calls on the hot path: one `TransactWriteItems` (the entry and the hook's queue count, with
+the queue limit as its condition) and one `SendMessage`; plus one `PutObject` per body over the
+inline limit and per file, and one hook read when the hook cache is cold. A paused or interval
+hook's item is stored `held` or `waiting` and sent later by a release (one call). The write is
+the commit point: if the send fails afterwards the item is still accepted (200), and the
+sweeper (`chalicelib.queueing.sweep`) sends it on the next tick.
 """
 from __future__ import annotations
 
@@ -13,10 +20,11 @@ from typing import Any
 
 from chalicelib.clock import Clock, iso
 from chalicelib.core.hooks import Hook
-from chalicelib.core.items import QUEUED, REJECTED, LogEntry, RawInput
+from chalicelib.core.items import HELD, QUEUED, REJECTED, WAITING, LogEntry, RawInput
 from chalicelib.core.ports import BlobStore, DeliveryQueue, ItemLog, QueueMessage
-from chalicelib.errors import InletError, Transient
+from chalicelib.errors import InletError, QueueFull
 from chalicelib.observability import logger, metrics_count
+from chalicelib.queueing.lanes import lane_for
 
 DATA_INLINE_LIMIT = 128 * 1024
 SEQUENTIAL_DEFAULT_LANE = "-"
@@ -78,10 +86,13 @@ class ItemIntake:
             meta=arrival.meta or {})
 
     def accept(self, hook: Hook, arrival: Arrival) -> LogEntry:
-        """Store and enqueue; raise `Transient` if the item could not be made durable."""
+        """Store and enqueue; raise `Transient` if the item could not be made durable, or
+        `QueueFull` (logged as rejected) if the hook's queue is at its limit."""
         if hook.sequential and not arrival.lane:
-            arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
-        entry = self._entry(hook, arrival, QUEUED)
+            lane = lane_for(hook.order_by, arrival.data, arrival.raw.headers, arrival.meta) if hook.order_by else ""
+            arrival = replace(arrival, lane=lane or SEQUENTIAL_DEFAULT_LANE)
+        status = HELD if hook.paused else WAITING if hook.interval else QUEUED
+        entry = replace(self._entry(hook, arrival, status), queued_at=arrival.received)
         entry = replace(entry, attachments=self._store_files(hook, arrival))
         encoded = json.dumps(arrival.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if len(encoded) > DATA_INLINE_LIMIT:
@@ -90,8 +101,13 @@ class ItemIntake:
             entry = replace(entry, data=None, data_key=key)
         else:
             entry = replace(entry, data=arrival.data)
-        self._log.put(entry)
-        self._enqueue(hook, entry)
+        try:
+            self._log.put(entry, limit=hook.queue_limit)
+        except QueueFull as full:
+            self.reject(hook, arrival, full.status, f"queue full: {hook.queue_limit} items are waiting")
+            raise
+        if status == QUEUED:
+            self._enqueue(hook, entry)
         metrics_count("ItemsReceived")
         return entry
 
@@ -111,17 +127,16 @@ class ItemIntake:
         try:
             self._queue.send(message, hook.sequential, group=f"{hook.id}#{entry.lane}")
         except InletError as error:
-            logger.error("queue send failed; item stored but not queued", extra={
+            metrics_count("EnqueueFailed")
+            logger.error("queue send failed; item stored and accepted, the sweeper will send it", extra={
                 "item_id": entry.item_id, "hook_id": hook.id, "error": str(error)})
-            self._mark_unqueued(entry, str(error))
-            raise Transient("the delivery queue is unavailable; retry later") from error
+            self._flag_unsent(entry)
 
-    def _mark_unqueued(self, entry: LogEntry, error: str) -> None:
-        """Best effort: an entry that could not be queued is recorded as rejected (the sender got
-        a 503 and will retry), so it is never mistaken for an accepted item."""
+    def _flag_unsent(self, entry: LogEntry) -> None:
+        """Best effort: date the last send to the epoch so the next tick's sweep sends it (if
+        this write fails too, the sweep still finds it once it is `sweep_after` old)."""
         try:
-            self._log.transition(entry.hook_id, entry.item_id, (QUEUED,), REJECTED,
-                                 reason=f"queue unavailable: {error}", response_status=503)
+            self._log.touch(entry.hook_id, entry.item_id, QUEUED, 0.0)
         except InletError:
             pass
 

@@ -166,7 +166,8 @@ def _multipart(body: bytes, media: MediaType, options: BodyOptions) -> ParsedBod
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
         field_name = name if isinstance(name, str) else None
         if filename is not None or (part.get_content_type() not in ("text/plain",) and part.get("content-type")):
             files.append(FilePart(payload, part.get_content_type(), filename, field_name))

@@ -70,14 +70,14 @@ class WebhookReceiver:
         arrival = Arrival(item_id=item_id, received=arrival.received, body=request.body, raw=arrival.raw,
                           data=parsed.data, meta=parsed.meta(), files=files)
         try:
-            self._intake.accept(hook, arrival)
+            entry = self._intake.accept(hook, arrival)
         except Transient as error:
             logger.warning("ingest unavailable", extra={"hook_id": hook.id, "error": str(error)})
             return error_answer(503, "unavailable", "Inlet could not store this request; retry later",
                                 {"Retry-After": str(RETRY_AFTER_SECONDS)})
         logger.info("item accepted", extra={"hook_id": hook.id, "item_id": item_id,
                                             "format": parsed.format, "size": len(request.body)})
-        return Answer(200, {"id": item_id, "status": "queued"})
+        return Answer(200, {"id": item_id, "status": entry.status})
 
     def _refuse(self, hook: Hook, arrival: Arrival, answer: Answer) -> Answer:
         logger.info("request rejected", extra={"hook_id": hook.id, "item_id": arrival.item_id,
