@@ -3,6 +3,7 @@ map the result or error. Only this module knows Chalice.
 
 - api_handler (API Gateway): `/hooks/{token}` webhooks and the `/api/...` management API.
 - deliver_parallel (SQS standard queue) and deliver_sequential (SQS FIFO queue): run scenarios.
+- tick (EventBridge, every minute): interval runs, releases and the sweeper (chalicelib.queueing).
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import os
 from typing import Any
 from urllib.parse import urlencode
 
-from chalice import Chalice, Response
-from chalice.app import CaseInsensitiveMapping, SQSEvent
+from chalice import Chalice, Rate, Response
+from chalice.app import CaseInsensitiveMapping, CloudWatchEvent, SQSEvent
 
 from chalicelib.composition import get_services
 from chalicelib.delivery import sqs_batch
@@ -138,7 +139,8 @@ def _hook_view(hook: Any) -> dict[str, Any]:
 
 @app.route("/api/hooks", methods=["GET"])
 def list_hooks() -> Response:
-    return _managed(lambda: {"hooks": [_hook_view(h) for h in get_services().hook_manager.list()]})
+    return _managed(lambda: {"hooks": get_services().queue_control.annotate(
+        [_hook_view(h) for h in get_services().hook_manager.list()])})
 
 
 @app.route("/api/hooks", methods=["POST"], content_types=["*/*"])
@@ -199,6 +201,79 @@ def show_log_entry(ref: str, item_id: str) -> Response:
         services = get_services()
         return services.log_reader.show(services.hook_manager.find(ref), item_id)
     return _managed(action)
+
+
+# ---- queue control (chalicelib.queueing) ------------------------------------------------
+
+
+def _with_hook(ref: str, action: Any) -> Response:
+    services = get_services()
+    return _managed(lambda: action(services.queue_control, services.hook_manager.find(ref)))
+
+
+def _state_view(result: dict[str, Any]) -> dict[str, Any]:
+    return {**_hook_view(result.pop("hook")), **result}
+
+
+@app.route("/api/hooks/{ref}/pause", methods=["POST"], content_types=["*/*"])
+def pause_hook(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: _state_view(control.pause(hook)))
+
+
+@app.route("/api/hooks/{ref}/resume", methods=["POST"], content_types=["*/*"])
+def resume_hook(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: _state_view(control.resume(hook)))
+
+
+@app.route("/api/hooks/{ref}/queue", methods=["GET"])
+def show_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.view(hook, _query_int("limit", 50)))
+
+
+@app.route("/api/hooks/{ref}/queue", methods=["DELETE"])
+def purge_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.purge(hook))
+
+
+@app.route("/api/hooks/{ref}/queue/{item_id}", methods=["DELETE"])
+def delete_queued_item(ref: str, item_id: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.delete(hook, item_id))
+
+
+@app.route("/api/hooks/{ref}/release", methods=["POST"], content_types=["*/*"])
+def release_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.release(hook))
+
+
+@app.route("/api/hooks/{ref}/replay", methods=["POST"], content_types=["*/*"])
+def replay_hook_items(ref: str) -> Response:
+    from chalicelib.queueing.control import replay_request
+    return _with_hook(ref, lambda control, hook: replay_request(control, hook, _json_body()))
+
+
+@app.route("/api/replay", methods=["POST"], content_types=["*/*"])
+def replay_items() -> Response:
+    from chalicelib.queueing.control import replay_request
+    return _managed(lambda: replay_request(get_services().queue_control, None, _json_body()))
+
+
+@app.route("/api/dlq", methods=["GET"])
+def dead_letter_depths() -> Response:
+    return _managed(lambda: {"dead_letters": get_services().dead_letters.depths()})
+
+
+@app.route("/api/dlq/redrive", methods=["POST"], content_types=["*/*"])
+def redrive_dead_letters() -> Response:
+    return _managed(lambda: {"moved": get_services().dead_letters.redrive()})
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def tick(event: CloudWatchEvent) -> dict[str, Any]:
+    try:
+        summary: dict[str, Any] = get_services().tick.run()
+        return summary
+    finally:
+        flush_metrics()
 
 
 # ---- delivery ---------------------------------------------------------------------------

@@ -57,3 +57,8 @@ def new_url_token() -> str:
 def new_mail_token() -> str:
     """A lowercase mail-address token with 130 bits of entropy (26 base32 characters)."""
     return _encode(secrets.randbits(130), 26).lower()
+
+
+def first_item_id_at(epoch: float) -> str:
+    """The smallest item id of the given time: ids below it arrived earlier (range queries)."""
+    return _encode(int(epoch * 1000), 10) + "0" * 16

@@ -25,6 +25,11 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from error
 
 
+def _dlq_name(queue: str) -> str:
+    """infra/stack.yaml names each dead-letter queue after its queue: `x-dlq`, `x-dlq.fifo`."""
+    return queue[:-5] + "-dlq.fifo" if queue.endswith(".fifo") else queue + "-dlq"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the Lambda functions and the local stack need to know about their surroundings."""
@@ -43,6 +48,13 @@ class Settings:
     inline_body_limit: int = 64 * 1024
     default_max_body_bytes: int = 6 * 1024 * 1024
     report_batch_failures: bool = False
+    # Queue control: the tick's period (EventBridge: 1 minute), how old an unfinished item must
+    # be before the sweeper sends it again, the shortest interval trigger, the dead-letter queues.
+    tick_seconds: float = 60.0
+    sweep_after_seconds: float = 300.0
+    min_interval_seconds: int = 60
+    parallel_dlq: str = "inlet-deliveries-dlq"
+    sequential_dlq: str = "inlet-deliveries-dlq.fifo"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -62,4 +74,10 @@ class Settings:
             inline_body_limit=_int(env, "INLET_INLINE_BODY_LIMIT", 64 * 1024),
             default_max_body_bytes=_int(env, "INLET_MAX_BODY_BYTES", 6 * 1024 * 1024),
             report_batch_failures=env.get("INLET_REPORT_BATCH_FAILURES", "").lower() in ("1", "true", "on"),
+            tick_seconds=_float(env, "INLET_TICK_SECONDS", 60.0),
+            sweep_after_seconds=_float(env, "INLET_SWEEP_AFTER_SECONDS", 300.0),
+            min_interval_seconds=_int(env, "INLET_MIN_INTERVAL_SECONDS", 60),
+            parallel_dlq=env.get("INLET_PARALLEL_DLQ") or _dlq_name(env.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")),
+            sequential_dlq=env.get("INLET_SEQUENTIAL_DLQ")
+            or _dlq_name(env.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")),
         )
