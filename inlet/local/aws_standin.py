@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import boto3
 
@@ -22,13 +23,44 @@ def point_boto3_at(port: int, region: str = "us-east-1") -> None:
     os.environ["AWS_REGION"] = region
 
 
+class SerializedDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time. moto's `TransactWriteItems` copies the
+    tables while concurrent requests write to them (RuntimeError: dictionary changed size); in AWS
+    each call is atomic anyway, so serializing calls changes no outcome, only moto's safety.
+    Other services (SQS long polls) stay concurrent."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            with self._lock:
+                return list(self._app(environ, start_response))
+        return self._app(environ, start_response)
+
+
+def _moto_server(port: int) -> Any:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            from moto.moto_server.werkzeug_app import MotoRequestHandler
+            app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server(ip_address="127.0.0.1", port=port, verbose=False)
+
+
 class AwsStandIn:
     def __init__(self, port: int) -> None:
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.port = port
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server = _moto_server(port)
 
     def start(self) -> None:
         self._server.start()
