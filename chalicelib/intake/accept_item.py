@@ -9,7 +9,7 @@ the queue limit as its condition) and one `SendMessage`; plus one `PutObject` pe
 inline limit and per file, and one hook read when the hook cache is cold. A paused or interval
 hook's item is stored `held` or `waiting` and sent later by a release (one call). The write is
 the commit point: if the send fails afterwards the item is still accepted (200), and the
-sweeper (`chalicelib.queueing.sweep`) sends it on the next tick.
+sweeper (`chalicelib.queueing.sweep`) sends it once it is `sweep_after` seconds old.
 """
 from __future__ import annotations
 
@@ -130,15 +130,6 @@ class ItemIntake:
             metrics_count("EnqueueFailed")
             logger.error("queue send failed; item stored and accepted, the sweeper will send it", extra={
                 "item_id": entry.item_id, "hook_id": hook.id, "error": str(error)})
-            self._flag_unsent(entry)
-
-    def _flag_unsent(self, entry: LogEntry) -> None:
-        """Best effort: date the last send to the epoch so the next tick's sweep sends it (if
-        this write fails too, the sweep still finds it once it is `sweep_after` old)."""
-        try:
-            self._log.touch(entry.hook_id, entry.item_id, QUEUED, 0.0)
-        except InletError:
-            pass
 
     def reject(self, hook: Hook, arrival: Arrival, status: int, reason: str) -> None:
         """Log a refused arrival; never raises (the sender gets its answer regardless)."""

@@ -45,11 +45,13 @@ class Releaser:
         self._sender = sender
         self._clock = clock
 
-    def release(self, hook: Hook, limit: int) -> int:
-        """Release at most `limit` parked items; returns how many were released."""
+    def release(self, hook: Hook, limit: int, received_before: str | None = None) -> int:
+        """Release at most `limit` parked items (only those received before an item id, when
+        given); returns how many were released."""
         now = self._clock()
         released = 0
-        for row in self._log.pending(hook.id, now, statuses=PARKED_STATUSES, limit=limit):
+        for row in self._log.pending(hook.id, now, statuses=PARKED_STATUSES, limit=limit,
+                                     received_before=received_before):
             if self._log.move(hook.id, row.item_id, (row.status,), QUEUED, now, lane=row.lane):
                 released += 1
                 self._sender.send(hook, row.item_id, row.lane, "release")

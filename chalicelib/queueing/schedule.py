@@ -3,9 +3,9 @@
 A hook runs every N seconds (run times are the multiples of N since the Unix epoch, UTC: `every
 15m` runs at :00, :15, :30, :45) or on a 5-field cron expression (UTC, via `croniter`). The tick
 (every minute in AWS) asks `due_run`: the latest run time not after now is due when no run has
-claimed it yet and it is at most `grace` seconds old. A run with nothing waiting is never
-recorded (no write), so an item that arrives just after an empty run time may be released by the
-next tick within that grace; past it, it waits for the next run time.
+claimed it yet and it is at most `grace` seconds old (a late tick still runs it; a run missed
+for longer is skipped, not caught up). A run releases only items that arrived before its run
+time, so an item never leaves before the run after its arrival.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ so a tick with nothing waiting does no work beyond that query. Then, for each ho
 
 - interval hook, not paused, items waiting, a run due (`schedule.due_run`): the run is claimed
   with a conditional write (two overlapping ticks never both release) and at most
-  `max_per_run` items are released, oldest first;
+  `max_per_run` items that arrived before the run time are released, oldest first (an item
+  that arrives after a run time waits for the next one, however late the tick comes);
 - instant hook, not paused, items still parked (held items of a hook resumed with more than a
   resume can release at once, or that arrived while a cached "paused" was still in effect):
   they are released, oldest first, a batch per tick;
@@ -19,6 +20,7 @@ from typing import Any
 
 from chalicelib.clock import Clock
 from chalicelib.core.ports import HookStore, ItemLog
+from chalicelib.ids import first_item_id_at
 from chalicelib.observability import logger
 from chalicelib.queueing.release import Releaser
 from chalicelib.queueing.schedule import due_run
@@ -54,7 +56,8 @@ class Tick:
                 if hook.interval:
                     run_time = due_run(hook.every_seconds, hook.cron, self._clock(), counter.last_run, self._grace)
                     if run_time is not None and self._log.claim_run(hook.id, run_time):
-                        summary["released"] += self._releaser.release(hook, hook.max_per_run)
+                        summary["released"] += self._releaser.release(hook, hook.max_per_run,
+                                                                      first_item_id_at(run_time))
                 else:
                     summary["released"] += self._releaser.release(hook, RELEASE_BATCH)
             report = self._sweeper.sweep(hook, counter, SWEEP_BUDGET)
