@@ -82,7 +82,10 @@ class LocalApiGateway:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-        self._server = ThreadingHTTPServer((host, port), RequestHandler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # API Gateway never refuses a burst; the default backlog of 5 would
+
+        self._server = Server((host, port), RequestHandler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="api-gateway", daemon=True)
 
