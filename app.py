@@ -4,6 +4,7 @@ map the result or error. Only this module knows Chalice.
 - api_handler (API Gateway): `/hooks/{token}` webhooks and the `/api/...` management API.
 - deliver_parallel (SQS standard queue) and deliver_sequential (SQS FIFO queue): run scenarios.
 - receive_mail (SES receipt rule, Lambda action after the S3 action): mailhooks.
+- tick (EventBridge, every minute): interval runs, releases and the sweeper (chalicelib.queueing).
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import json
 import os
 from typing import Any
 
-from chalice import Chalice, IAMAuthorizer, Response
-from chalice.app import CaseInsensitiveMapping, SQSEvent
+from chalice import Chalice, IAMAuthorizer, Rate, Response
+from chalice.app import CaseInsensitiveMapping, CloudWatchEvent, SQSEvent
 
 from chalicelib.composition import get_services
 from chalicelib.delivery import sqs_batch
@@ -146,7 +147,8 @@ def _hook_view(hook: Any) -> dict[str, Any]:
 
 @app.route("/api/hooks", methods=["GET"], authorizer=IAM)
 def list_hooks() -> Response:
-    return _managed(lambda: {"hooks": [_hook_view(h) for h in get_services().hook_manager.list()]})
+    return _managed(lambda: {"hooks": get_services().queue_control.annotate(
+        [_hook_view(h) for h in get_services().hook_manager.list()])})
 
 
 @app.route("/api/hooks", methods=["POST"], content_types=["*/*"], authorizer=IAM)
@@ -184,10 +186,15 @@ def rotate_hook_token(ref: str) -> Response:
     return _managed(lambda: _hook_view(get_services().hook_manager.rotate_token(ref)))
 
 
-def _query_int(name: str, default: int) -> int:
+def _query(name: str) -> str | None:
     request = app.current_request
     assert request is not None
-    raw = request.query_params.get(name) if request.query_params else None
+    params = request.query_params
+    return None if params is None else params.get(name)
+
+
+def _query_int(name: str, default: int) -> int:
+    raw = _query(name)
     if raw is None:
         return default
     try:
@@ -201,9 +208,7 @@ def list_logs(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
         hook = services.hook_manager.find(ref)
-        request = app.current_request
-        assert request is not None
-        status = request.query_params.get("status") if request.query_params else None
+        status = _query("status")
         return {"hook": hook.id, "entries": services.log_reader.list(hook, _query_int("limit", 50), status)}
     return _managed(action)
 
@@ -224,6 +229,79 @@ def receive_mail(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SES invokes this asynchronously; raising (a transient failure) makes Lambda retry."""
     try:
         return get_services().mail_receiver.receive_event(event)  # type: ignore[no-any-return]
+    finally:
+        flush_metrics()
+
+
+# ---- queue control (chalicelib.queueing) ------------------------------------------------
+
+
+def _with_hook(ref: str, action: Any) -> Response:
+    services = get_services()
+    return _managed(lambda: action(services.queue_control, services.hook_manager.find(ref)))
+
+
+def _state_view(result: dict[str, Any]) -> dict[str, Any]:
+    return {**_hook_view(result.pop("hook")), **result}
+
+
+@app.route("/api/hooks/{ref}/pause", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def pause_hook(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: _state_view(control.pause(hook)))
+
+
+@app.route("/api/hooks/{ref}/resume", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def resume_hook(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: _state_view(control.resume(hook)))
+
+
+@app.route("/api/hooks/{ref}/queue", methods=["GET"], authorizer=IAM)
+def show_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.view(hook, _query_int("limit", 50)))
+
+
+@app.route("/api/hooks/{ref}/queue", methods=["DELETE"], authorizer=IAM)
+def purge_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.purge(hook))
+
+
+@app.route("/api/hooks/{ref}/queue/{item_id}", methods=["DELETE"], authorizer=IAM)
+def delete_queued_item(ref: str, item_id: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.delete(hook, item_id))
+
+
+@app.route("/api/hooks/{ref}/release", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def release_queue(ref: str) -> Response:
+    return _with_hook(ref, lambda control, hook: control.release(hook))
+
+
+@app.route("/api/hooks/{ref}/replay", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def replay_hook_items(ref: str) -> Response:
+    from chalicelib.queueing.control import replay_request
+    return _with_hook(ref, lambda control, hook: replay_request(control, hook, _json_body()))
+
+
+@app.route("/api/replay", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def replay_items() -> Response:
+    from chalicelib.queueing.control import replay_request
+    return _managed(lambda: replay_request(get_services().queue_control, None, _json_body()))
+
+
+@app.route("/api/dlq", methods=["GET"], authorizer=IAM)
+def dead_letter_depths() -> Response:
+    return _managed(lambda: {"dead_letters": get_services().dead_letters.depths()})
+
+
+@app.route("/api/dlq/redrive", methods=["POST"], content_types=["*/*"], authorizer=IAM)
+def redrive_dead_letters() -> Response:
+    return _managed(lambda: {"moved": get_services().dead_letters.redrive()})
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def tick(event: CloudWatchEvent) -> dict[str, Any]:
+    try:
+        summary: dict[str, Any] = get_services().tick.run()
+        return summary
     finally:
         flush_metrics()
 

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from chalicelib.clock import Clock, system_clock
+from chalicelib.core.hooks import Hook
 from chalicelib.core.ports import (BlobStore, DeliveryQueue, HookStore, ItemLog, SecretStore, StructureStore,
                                    UrlFetcher)
 from chalicelib.delivery.deliver_item import Deliverer
@@ -132,7 +133,7 @@ class Services:
     @functools.cached_property
     def hook_manager(self) -> HookManager:
         return HookManager(self.hook_store, self.clock, self.settings.mail_domain,
-                           self.settings.default_max_body_bytes)
+                           self.settings.default_max_body_bytes, self.settings.min_interval_seconds)
 
     @functools.cached_property
     def log_reader(self) -> LogReader:
@@ -145,6 +146,44 @@ class Services:
     @functools.cached_property
     def structure_manager(self) -> StructureManager:
         return StructureManager(self.structure_store, self.structure_keeper, self.clock)
+
+
+    # ---- queue control (chalicelib.queueing) -----------------------------------------------
+
+    @functools.cached_property
+    def sender(self) -> Any:
+        from chalicelib.queueing.release import Sender
+        return Sender(self.queue, self.clock)
+
+    @functools.cached_property
+    def releaser(self) -> Any:
+        from chalicelib.queueing.release import Releaser
+        return Releaser(self.item_log, self.sender, self.clock)
+
+    @functools.cached_property
+    def queue_control(self) -> Any:
+        from chalicelib.queueing.control import QueueControl
+        return QueueControl(self.item_log, self.hook_store, self.releaser, self.sender, self.clock, self._set_state)
+
+    def _set_state(self, ref: str, state: str) -> Hook:
+        hook = self.hook_manager.set_state(ref, state)
+        self.hook_cache.forget()
+        return hook
+
+    @functools.cached_property
+    def tick(self) -> Any:
+        from chalicelib.queueing.sweep import Sweeper
+        from chalicelib.queueing.tick import Tick
+        sweeper = Sweeper(self.item_log, self.sender, self.clock, self.settings.sweep_after_seconds)
+        return Tick(self.item_log, self.hook_store, self.releaser, sweeper, self.clock, self.settings.tick_seconds)
+
+    @functools.cached_property
+    def dead_letters(self) -> Any:
+        from chalicelib.adapters.sqs_dlq import SqsDeadLetters
+        settings = self.settings
+        return SqsDeadLetters(self._client("sqs"), {
+            "parallel": (settings.parallel_queue, settings.parallel_dlq),
+            "sequential": (settings.sequential_queue, settings.sequential_dlq)})
 
 
 class _TokenLookup:

@@ -39,6 +39,14 @@ class Invalid(Rejected):
         super().__init__(400, code, message)
 
 
+class QueueFull(Rejected):
+    """The hook's queue holds its limit of unfinished items: answer 503 + Retry-After (senders
+    retry a 503; they would drop a 400) and keep everything already queued."""
+
+    def __init__(self, message: str, retry_after: int = 30) -> None:
+        super().__init__(503, "queue_full", message, {"Retry-After": str(retry_after)})
+
+
 class Transient(InletError):
     """A dependency failed in a way that may pass: retry (ingest answers 503 + Retry-After)."""
 

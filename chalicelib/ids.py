@@ -66,3 +66,8 @@ def derived_item_id(received: float, seed: str) -> str:
     the log's write-once rule turns the retry into a no-op."""
     digest = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:10], "big")
     return _encode(int(received * 1000), 10) + _encode(digest, 16)
+
+
+def first_item_id_at(epoch: float) -> str:
+    """The smallest item id of the given time: ids below it arrived earlier (range queries)."""
+    return _encode(int(epoch * 1000), 10) + "0" * 16

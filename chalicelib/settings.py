@@ -25,6 +25,11 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from error
 
 
+def _dlq_name(queue: str) -> str:
+    """infra/stack.yaml names each dead-letter queue after its queue: `x-dlq`, `x-dlq.fifo`."""
+    return queue[:-5] + "-dlq.fifo" if queue.endswith(".fifo") else queue + "-dlq"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the Lambda functions and the local stack need to know about their surroundings."""
@@ -45,6 +50,13 @@ class Settings:
     report_batch_failures: bool = False
     secrets_prefix: str = "/inlet"
     secret_cache_seconds: float = 60.0
+    # Queue control: the tick's period (EventBridge: 1 minute), how old an unfinished item must
+    # be before the sweeper sends it again, the shortest interval trigger, the dead-letter queues.
+    tick_seconds: float = 60.0
+    sweep_after_seconds: float = 300.0
+    min_interval_seconds: int = 60
+    parallel_dlq: str = "inlet-deliveries-dlq"
+    sequential_dlq: str = "inlet-deliveries-dlq.fifo"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -67,4 +79,10 @@ class Settings:
             secrets_prefix="/" + (env.get("INLET_SECRETS_PATH") or env.get("INLET_SECRETS_PREFIX")
                                   or "/inlet").strip("/"),
             secret_cache_seconds=_float(env, "INLET_SECRET_CACHE_SECONDS", 60.0),
+            tick_seconds=_float(env, "INLET_TICK_SECONDS", 60.0),
+            sweep_after_seconds=_float(env, "INLET_SWEEP_AFTER_SECONDS", 300.0),
+            min_interval_seconds=_int(env, "INLET_MIN_INTERVAL_SECONDS", 60),
+            parallel_dlq=env.get("INLET_PARALLEL_DLQ") or _dlq_name(env.get("INLET_PARALLEL_QUEUE", "inlet-deliveries")),
+            sequential_dlq=env.get("INLET_SEQUENTIAL_DLQ")
+            or _dlq_name(env.get("INLET_SEQUENTIAL_QUEUE", "inlet-deliveries.fifo")),
         )

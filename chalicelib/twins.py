@@ -11,10 +11,11 @@ from dataclasses import replace
 from typing import Sequence
 
 from chalicelib.core.hooks import Hook
-from chalicelib.core.items import DELIVERING, PENDING_STATUSES, QUEUED, RETRYING, Attempt, LogEntry
-from chalicelib.core.ports import ClaimResult, QueueMessage
+from chalicelib.core.items import (DELIVERING, IN_FLIGHT_STATUSES, PENDING_STATUSES, QUEUED, RETRYING, Attempt,
+                                   LogEntry, counter_deltas, status_class)
+from chalicelib.core.ports import ClaimResult, QueueCounter, QueueMessage, QueueRow
 from chalicelib.core.structures import Structure
-from chalicelib.errors import ConditionFailed, Conflict, Transient
+from chalicelib.errors import ConditionFailed, Conflict, QueueFull, Transient
 
 
 class InMemoryHookStore:
@@ -65,25 +66,35 @@ class InMemoryHookStore:
 class InMemoryItemLog:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], LogEntry] = {}
+        self._counters: dict[str, QueueCounter] = {}
         self._keys: dict[tuple[str, str], tuple[str, int]] = {}  # (hook, key) → (item id, expires_at)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
-    def put_unique(self, entry: LogEntry, key: str, now: float) -> str | None:
+    def _count(self, hook_id: str, count: int, parked: int, **changes: object) -> None:
+        old = self._counters.get(hook_id, QueueCounter(hook_id))
+        self._counters[hook_id] = replace(old, count=old.count + count, parked=old.parked + parked,
+                                          **changes)  # type: ignore[arg-type]
+
+    def put_unique(self, entry: LogEntry, key: str, now: float, limit: int | None = None) -> str | None:
         with self._lock:
             taken = self._keys.get((entry.hook_id, key))
             if taken is not None and taken[1] > now:
                 return taken[0]
-            if (entry.hook_id, entry.item_id) in self._entries:
-                raise ConditionFailed(f"item {entry.item_id} exists")
-            self._entries[(entry.hook_id, entry.item_id)] = entry
+            self.put(entry, limit)
             self._keys[(entry.hook_id, key)] = (entry.item_id, entry.expires_at)
             return None
 
-    def put(self, entry: LogEntry) -> None:
+    def put(self, entry: LogEntry, limit: int | None = None) -> None:
         with self._lock:
             key = (entry.hook_id, entry.item_id)
             if key in self._entries:
                 raise ConditionFailed(f"item {entry.item_id} exists")
+            if entry.pending:
+                counted = self._counters.get(entry.hook_id, QueueCounter(entry.hook_id)).count
+                if limit is not None and counted >= limit:
+                    raise QueueFull(f"the queue holds its limit of {limit} items; retry later")
+                self._count(entry.hook_id, 1, int(status_class(entry.status) == "parked"),
+                            last_item_at=entry.received_at)
             self._entries[key] = entry
 
     def get(self, hook_id: str, item_id: str, now: float) -> LogEntry | None:
@@ -95,9 +106,9 @@ class InMemoryItemLog:
                 if h == hook_id and e.expires_at > now and (status is None or e.status == status)]
         return sorted(rows, key=lambda e: e.item_id, reverse=True)[:limit]
 
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> "builtins.list[str]":
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
         rows = [e.item_id for (h, _), e in self._entries.items()
-                if h == hook_id and e.lane == lane and e.status in PENDING_STATUSES and e.expires_at > now]
+                if h == hook_id and e.lane == lane and e.status in IN_FLIGHT_STATUSES and e.expires_at > now]
         return sorted(rows)[:limit]
 
     def claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> ClaimResult:
@@ -122,10 +133,16 @@ class InMemoryItemLog:
                 raise ConditionFailed(f"item {entry.item_id} is no longer claimed by this delivery")
             self._entries[key] = replace(stored, status=status, attempts=[*stored.attempts, attempt],
                                          next_attempt_at=next_attempt_at, claim_id="", claim_until=0.0)
-
+            self._count(entry.hook_id, *counter_deltas(DELIVERING, status))
 
     def transition(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str,
                    reason: str = "", response_status: int | None = None) -> bool:
+        return self.move(hook_id, item_id, expected, status, 0.0, reason=reason, response_status=response_status)
+
+    def move(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str, now: float, *,
+             reason: str = "", response_status: int | None = None, attempt_base: int | None = None,
+             scenario_override: str | None = None, lane: str = "") -> bool:
+        assert len({status_class(s) for s in expected}) == 1, "expected statuses must share a class"
         with self._lock:
             key = (hook_id, item_id)
             stored = self._entries.get(key)
@@ -136,8 +153,52 @@ class InMemoryItemLog:
                 changes["reason"] = reason
             if response_status is not None:
                 changes["response_status"] = response_status
+            if status == QUEUED:
+                changes.update(queued_at=now, sweeps=0)
+            if attempt_base is not None:
+                changes["attempt_base"] = attempt_base
+            if scenario_override is not None:
+                changes["scenario_override"] = scenario_override
             self._entries[key] = replace(stored, **changes)  # type: ignore[arg-type]
+            self._count(hook_id, *counter_deltas(stored.status, status))
             return True
+
+    def pending(self, hook_id: str, now: float, *, statuses: tuple[str, ...] | None = None,
+                received_before: str | None = None, limit: int = 100,
+                include_expired: bool = False) -> builtins.list[QueueRow]:
+        rows = sorted((e for (h, _), e in self._entries.items()
+                       if h == hook_id and e.status in PENDING_STATUSES
+                       and (statuses is None or e.status in statuses)
+                       and (received_before is None or e.item_id < received_before)
+                       and (include_expired or e.expires_at > now)), key=lambda e: e.item_id)
+        return [QueueRow(e.item_id, e.status, e.lane, e.queued_at, e.claim_until, e.next_attempt_at,
+                         e.expires_at, len(e.attempts), e.sweeps) for e in rows[:limit]]
+
+    def touch(self, hook_id: str, item_id: str, status: str, now: float) -> bool:
+        with self._lock:
+            stored = self._entries.get((hook_id, item_id))
+            if stored is None or stored.status != status:
+                return False
+            self._entries[(hook_id, item_id)] = replace(stored, queued_at=now, sweeps=stored.sweeps + 1)
+            return True
+
+    def counters(self) -> builtins.list[QueueCounter]:
+        return sorted(self._counters.values(), key=lambda c: c.hook_id)
+
+    def counter(self, hook_id: str) -> QueueCounter:
+        return self._counters.get(hook_id, QueueCounter(hook_id))
+
+    def claim_run(self, hook_id: str, run_time: float) -> bool:
+        with self._lock:
+            old = self._counters.get(hook_id, QueueCounter(hook_id))
+            if old.last_run >= run_time:
+                return False
+            self._counters[hook_id] = replace(old, last_run=run_time)
+            return True
+
+    def drop_counter(self, hook_id: str) -> None:
+        with self._lock:
+            self._counters.pop(hook_id, None)
 
 
 class InMemoryBlobStore:
@@ -155,14 +216,19 @@ class InMemoryBlobStore:
 
 
 class InMemoryQueue:
-    """Records what was sent, acknowledged and delayed; delivery is driven by the test."""
+    """Records what was sent, acknowledged and delayed; delivery is driven by the test.
+    `fail_sends` makes the next N sends raise `Transient` (a queue outage)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[QueueMessage, bool, str, str]] = []
         self.deleted: list[str] = []
         self.delayed: list[tuple[str, int]] = []
+        self.fail_sends = 0
 
     def send(self, message: QueueMessage, sequential: bool, group: str = "", dedup_suffix: str = "") -> None:
+        if self.fail_sends > 0:
+            self.fail_sends -= 1
+            raise Transient("queue unavailable (test)")
         self.sent.append((message, sequential, group, dedup_suffix))
 
     def delete(self, sequential: bool, receipt_handles: Sequence[str]) -> None:

@@ -25,7 +25,36 @@ def _print(args: argparse.Namespace, document: Any, human: str) -> None:
 
 def _hook_line(hook: dict[str, Any]) -> str:
     where = hook.get("url") or hook.get("address") or ""
-    return f"{hook['name']:<20} {hook['id']:<16} {hook['processing']:<10} {hook['state']:<7} {hook['scenario']:<28} {where}"
+    queue = hook.get("queue") or {}
+    count = f"{queue.get('count', 0)}/{queue.get('limit', hook.get('queue_limit', ''))}"
+    last = queue.get("last_item_at") or "-"
+    return (f"{hook['name']:<20} {hook['id']:<16} {hook['processing']:<10} {hook['state']:<7} {count:<12} "
+            f"{last:<25} {hook['scenario']:<28} {where}")
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> int:
+    """`--every`: 30s, 15m, 2h, 1d."""
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in _DURATION_UNITS or not text[:-1].isdigit() or int(text[:-1]) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 15m, 2h or 1d, got {text!r}")
+    return int(text[:-1]) * _DURATION_UNITS[text[-1]]
+
+
+def _queue_settings(args: argparse.Namespace, body: dict[str, Any]) -> dict[str, Any]:
+    """The queue-control flags of `hooks create` and `hooks update` as API fields."""
+    if getattr(args, "instant", False):
+        body.update(every_seconds=0, cron="")
+    if args.every is not None:
+        body.update(every_seconds=args.every, cron="")
+    if args.cron is not None:
+        body.update(cron=args.cron, every_seconds=0)
+    for key in ("max_per_run", "queue_limit", "order_by", "on_failure"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    return body
 
 
 def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
@@ -40,6 +69,7 @@ def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
     options = cli_webhooks.options_from_args(args, {})
     if options is not None:
         body["options"] = options
+    _queue_settings(args, body)
     hook = api.call("POST", "/hooks", body)
     _print(args, hook, f"created {hook['name']} ({hook['id']})\n  {'address' if args.mail else 'url'}: "
                        f"{hook.get('address') or hook.get('url')}\n  signing secret: {hook['signing_secret']}")
@@ -47,7 +77,8 @@ def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
 
 def cmd_hooks_list(api: ApiClient, args: argparse.Namespace) -> None:
     hooks = api.call("GET", "/hooks")
-    lines = [f"{'NAME':<20} {'ID':<16} {'PROCESS':<10} {'STATE':<7} {'SCENARIO':<28} URL/ADDRESS"]
+    lines = [f"{'NAME':<20} {'ID':<16} {'PROCESS':<10} {'STATE':<7} {'QUEUE':<12} {'LAST ITEM':<25} "
+             f"{'SCENARIO':<28} URL/ADDRESS"]
     lines += [_hook_line(h) for h in hooks["hooks"]]
     _print(args, hooks, "\n".join(lines))
 
@@ -73,6 +104,7 @@ def cmd_hooks_update(api: ApiClient, args: argparse.Namespace) -> None:
     if cli_webhooks.options_from_args(args, {}) is not None:
         current = api.call("GET", api.hook_path(args.hook)).get("options") or {}
         changes["options"] = cli_webhooks.options_from_args(args, current)
+    _queue_settings(args, changes)
     hook = api.call("PATCH", api.hook_path(args.hook), changes)
     _print(args, hook, f"updated {hook['name']}")
 
@@ -85,6 +117,87 @@ def cmd_hooks_rotate(api: ApiClient, args: argparse.Namespace) -> None:
 def cmd_hooks_delete(api: ApiClient, args: argparse.Namespace) -> None:
     result = api.call("DELETE", api.hook_path(args.hook))
     _print(args, result, f"deleted {result['deleted']}")
+
+
+def cmd_hooks_pause(api: ApiClient, args: argparse.Namespace) -> None:
+    hook = api.call("POST", api.hook_path(args.hook) + "/pause", {})
+    _print(args, hook, f"paused {hook['name']}: requests are answered and held "
+                       f"({hook['queue']['count']}/{hook['queue']['limit']} in the queue)")
+
+
+def cmd_hooks_resume(api: ApiClient, args: argparse.Namespace) -> None:
+    hook = api.call("POST", api.hook_path(args.hook) + "/resume", {})
+    _print(args, hook, f"resumed {hook['name']}: released {hook['released']} held item(s) "
+                       f"({hook['queue']['parked']} still to release)")
+
+
+def _loop(api: ApiClient, method: str, path: str, key: str) -> dict[str, Any]:
+    """Repeat a batched queue action (purge, release) until it reports no more."""
+    total, result = 0, {}
+    for _ in range(1000):
+        result = api.call(method, path, {} if method == "POST" else None)
+        total += result[key]
+        if not result.get("more") or not result[key]:
+            break
+    return {**result, key: total}
+
+
+def cmd_queue(api: ApiClient, args: argparse.Namespace) -> None:
+    path = api.hook_path(args.hook)
+    if args.delete:
+        result = {"deleted": [api.call("DELETE", f"{path}/queue/{urllib.parse.quote(item)}")["deleted"]
+                              for item in args.delete]}
+        _print(args, result, "\n".join(f"deleted {item}" for item in result["deleted"]))
+        return
+    if args.purge:
+        result = _loop(api, "DELETE", path + "/queue", "purged")
+        _print(args, result, f"purged {result['purged']} item(s)")
+        return
+    if args.release:
+        result = _loop(api, "POST", path + "/release", "released")
+        _print(args, result, f"released {result['released']} item(s)")
+        return
+    queue = api.call("GET", path + "/queue", query={"limit": args.limit})
+    lines = [f"{queue['name']} ({queue['state']}): {queue['count']} of {queue['limit']} in the queue"
+             + (f", {queue['parked']} held or waiting" if queue["parked"] else "")
+             + (f"; last item {queue['last_item_at']}" if queue.get("last_item_at") else "")]
+    lines += [f"{item['id']}  {item['received_at']}  {item['status']:<10} attempts={item['attempts']}"
+              + (f" lane={item['lane']}" if item.get("lane") and item["lane"] != "-" else "")
+              for item in queue["items"]]
+    _print(args, queue, "\n".join(lines))
+
+
+def cmd_replay(api: ApiClient, args: argparse.Namespace) -> None:
+    targets = list(args.targets)
+    body: dict[str, Any] = {}
+    if args.scenario:
+        body["scenario"] = args.scenario
+    if all(_looks_like_item_id(t) for t in targets):
+        result = api.call("POST", "/replay", {**body, "items": targets})
+    else:
+        hook, items = targets[0], targets[1:]
+        if items:
+            body["items"] = items
+        for key in ("status", "since", "limit"):
+            if getattr(args, key) is not None:
+                body[key] = getattr(args, key)
+        result = api.call("POST", api.hook_path(hook) + "/replay", body)
+    lines = [f"replayed {r['id']} (was {r['was']}) to {r['scenario']}" for r in result["replayed"]]
+    lines += [f"skipped {s['id']}: {s['reason']}" for s in result["skipped"]]
+    _print(args, result, "\n".join(lines) or "nothing to replay")
+
+
+def _looks_like_item_id(text: str) -> bool:
+    return len(text) == 26 and text.isalnum() and text.upper() == text
+
+
+def cmd_dlq(api: ApiClient, args: argparse.Namespace) -> None:
+    if args.redrive:
+        result = api.call("POST", "/dlq/redrive", {})
+        _print(args, result, ", ".join(f"{kind}: moved {n}" for kind, n in result["moved"].items()))
+        return
+    result = api.call("GET", "/dlq")
+    _print(args, result, ", ".join(f"{kind}: {n} message(s)" for kind, n in result["dead_letters"].items()))
 
 
 def _send_body(args: argparse.Namespace) -> tuple[bytes | None, str | None]:
@@ -181,10 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in ("--max-attempts", "--retention-days", "--max-body-bytes"):
         create.add_argument(flag, type=int)
     cli_webhooks.add_option_flags(create)
+    _queue_flags(create)
     create.set_defaults(handler=cmd_hooks_create)
     hook_commands.add_parser("list", help="list hooks", parents=[common]).set_defaults(handler=cmd_hooks_list)
     for name, handler, text in (("show", cmd_hooks_show, "show a hook"), ("delete", cmd_hooks_delete, "delete a hook"),
-                                ("rotate", cmd_hooks_rotate, "give a hook a new URL or address")):
+                                ("rotate", cmd_hooks_rotate, "give a hook a new URL or address"),
+                                ("pause", cmd_hooks_pause, "hold new and queued items (requests still answered)"),
+                                ("resume", cmd_hooks_resume, "release held items in arrival order")):
         sub = hook_commands.add_parser(name, help=text, parents=[common])
         sub.add_argument("hook", help="hook id or name")
         sub.set_defaults(handler=handler)
@@ -197,8 +313,35 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in ("--max-attempts", "--retention-days", "--max-body-bytes"):
         update.add_argument(flag, type=int)
     cli_webhooks.add_option_flags(update)
+    _queue_flags(update)
+    update.add_argument("--instant", action="store_true", help="deliver at once (drop an interval trigger)")
     update.set_defaults(handler=cmd_hooks_update)
     cli_webhooks.add_hook_commands(hook_commands, common, _print)
+
+    queue = commands.add_parser("queue", help="a hook's undelivered items; delete, purge, release",
+                                parents=[common])
+    queue.add_argument("hook")
+    queue.add_argument("--limit", type=int, default=50)
+    actions = queue.add_mutually_exclusive_group()
+    actions.add_argument("--delete", action="append", metavar="ITEM", help="take an item out of the queue")
+    actions.add_argument("--purge", action="store_true", help="take every undelivered item out of the queue")
+    actions.add_argument("--release", action="store_true", help="deliver held or waiting items now")
+    queue.set_defaults(handler=cmd_queue)
+
+    replay = commands.add_parser("logs-replay", parents=[common],
+                                 help="(inlet logs replay) deliver items again",
+                                 usage="inlet logs replay ITEM... | HOOK [ITEM...] [--status S] [--since T]")
+    replay.add_argument("targets", nargs="+", metavar="ITEM|HOOK")
+    replay.add_argument("--status", help="replay the hook's items with this status (e.g. failed)")
+    replay.add_argument("--since", help="only items received since (ISO 8601 or an age: 30m, 2h, 3d)")
+    replay.add_argument("--limit", type=int, help="at most this many (default 100)")
+    replay.add_argument("--scenario", help="deliver to this scenario instead (this replay only)")
+    replay.set_defaults(handler=cmd_replay)
+
+    dlq = commands.add_parser("dlq", help="dead-letter queues: show depth, --redrive to move back",
+                              parents=[common])
+    dlq.add_argument("--redrive", action="store_true", help="move every dead-lettered message back")
+    dlq.set_defaults(handler=cmd_dlq)
 
     send = commands.add_parser("send", help="send a test request to a webhook", parents=[common])
     send.add_argument("hook")
@@ -224,8 +367,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _queue_flags(parser: argparse.ArgumentParser) -> None:
+    trigger = parser.add_mutually_exclusive_group()
+    trigger.add_argument("--every", type=duration_seconds, help="interval trigger: 15m, 2h, 1d (items wait)")
+    trigger.add_argument("--cron", help="interval trigger: a 5-field cron expression, UTC")
+    parser.add_argument("--max-per-run", type=int, help="items released per run (default 10)")
+    parser.add_argument("--queue-limit", type=int, help="most undelivered items kept (default 10000)")
+    parser.add_argument("--order-by", help="lane key of a sequential hook: $.json.path, header:NAME or sender")
+    parser.add_argument("--on-failure", choices=["continue", "halt"],
+                        help="a failed item of a lane: set it aside (continue) or stop the lane (halt)")
+
+
+def _rewrite(argv: list[str]) -> list[str]:
+    """`inlet logs replay ...` is the `logs-replay` command."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--api-url":
+            index += 2
+            continue
+        if not word.startswith("-"):
+            if word == "logs" and argv[index + 1:index + 2] == ["replay"]:
+                return argv[:index] + ["logs-replay"] + argv[index + 2:]
+            break
+        index += 1
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_rewrite(list(sys.argv[1:] if argv is None else argv)))
     api = ApiClient(args.api_url)
     try:
         args.handler(api, args)

@@ -14,6 +14,10 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 MAX_RETENTION_DAYS = 30
 MAX_ATTEMPTS_LIMIT = 20
+DEFAULT_QUEUE_LIMIT = 10_000
+MAX_QUEUE_LIMIT = 1_000_000
+MAX_PER_RUN_LIMIT = 1000
+ON_FAILURE = ("continue", "halt")
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,28 @@ class Hook:
     signing_secret: str = ""
     created_at: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    # Queue control (chalicelib.queueing): the most unfinished items the hook keeps; an interval
+    # trigger (every N seconds, or a cron expression) releasing at most `max_per_run` per run;
+    # a sequential hook's ordering key and what a failed item does to its lane.
+    queue_limit: int = DEFAULT_QUEUE_LIMIT
+    every_seconds: int = 0
+    cron: str = ""
+    max_per_run: int = 10
+    order_by: str = ""
+    on_failure: str = "continue"
 
     @property
     def sequential(self) -> bool:
         return self.processing == "sequential"
+
+    @property
+    def paused(self) -> bool:
+        return self.state == "paused"
+
+    @property
+    def interval(self) -> bool:
+        """True when items wait for the hook's runs instead of being delivered at once."""
+        return self.every_seconds > 0 or bool(self.cron)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +83,12 @@ EDITABLE: dict[str, type] = {
     "max_body_bytes": int,
     "delivery_timeout_seconds": int,
     "options": dict,
+    "queue_limit": int,
+    "every_seconds": int,
+    "cron": str,
+    "max_per_run": int,
+    "order_by": str,
+    "on_failure": str,
 }
 
 
@@ -85,7 +113,31 @@ def validated(hook: Hook) -> Hook:
         raise Invalid("max_body_bytes must be between 1 and 10485760", "invalid_max_body_bytes")
     if not 1 <= hook.delivery_timeout_seconds <= 60:
         raise Invalid("delivery_timeout_seconds must be between 1 and 60", "invalid_delivery_timeout")
+    _check_queue_settings(hook)
     return hook
+
+
+def _check_queue_settings(hook: Hook) -> None:
+    from chalicelib.queueing.lanes import check_order_by
+    from chalicelib.queueing.schedule import check_cron
+
+    if not 1 <= hook.queue_limit <= MAX_QUEUE_LIMIT:
+        raise Invalid(f"queue_limit must be between 1 and {MAX_QUEUE_LIMIT}", "invalid_queue_limit")
+    if hook.every_seconds < 0:
+        raise Invalid("every_seconds must be 0 (instant) or a positive number of seconds", "invalid_every")
+    if hook.every_seconds and hook.cron:
+        raise Invalid("give either every_seconds or cron, not both", "invalid_trigger")
+    if hook.cron:
+        check_cron(hook.cron)
+    if not 1 <= hook.max_per_run <= MAX_PER_RUN_LIMIT:
+        raise Invalid(f"max_per_run must be between 1 and {MAX_PER_RUN_LIMIT}", "invalid_max_per_run")
+    if hook.on_failure not in ON_FAILURE:
+        raise Invalid(f"on_failure must be one of {', '.join(ON_FAILURE)}", "invalid_on_failure")
+    if hook.order_by:
+        check_order_by(hook.order_by, hook.channel)
+    if (hook.order_by or hook.on_failure == "halt") and not hook.sequential:
+        raise Invalid("order_by and on_failure=halt apply to sequential hooks; set processing to sequential",
+                      "not_sequential")
 
 
 def check_types(changes: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-# Statuses. Pending ones still have work to do; terminal ones never change again.
+# Statuses. Pending ones still have work to do and count against the hook's queue limit;
+# terminal ones change again only by a replay (see chalicelib.queueing).
 QUEUED = "queued"
 DELIVERING = "delivering"
 RETRYING = "retrying"
@@ -17,8 +18,18 @@ FAILED = "failed"
 REJECTED = "rejected"
 HANDSHAKE = "handshake"  # a platform's verification request, answered by Inlet, never queued
 DUPLICATE = "duplicate"  # a resent request (same idempotency key), answered with the first item
-PENDING_STATUSES = (QUEUED, DELIVERING, RETRYING)
-TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED, HANDSHAKE, DUPLICATE)
+# Parked: stored and counted, but no delivery message exists until a release sends one.
+HELD = "held"          # the hook is paused; released on resume
+WAITING = "waiting"    # the hook has an interval trigger; released by its runs, oldest first
+# A failed item of a sequential lane with `on_failure: halt`: it stays first in its lane, so the
+# lane delivers nothing more until the item is replayed or deleted.
+HALTED = "halted"
+DELETED = "deleted"    # taken out of the queue by a user (delete, purge); still in the log
+EXPIRED = "expired"    # its retention ended before it was delivered (never shown, C54)
+PARKED_STATUSES = (HELD, WAITING)
+IN_FLIGHT_STATUSES = (QUEUED, DELIVERING, RETRYING, HALTED)
+PENDING_STATUSES = IN_FLIGHT_STATUSES + PARKED_STATUSES
+TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED, DELETED, EXPIRED, HANDSHAKE, DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,12 @@ class LogEntry:
     next_attempt_at: float = 0.0
     claim_id: str = ""
     claim_until: float = 0.0
+    # Queue control: when the last delivery message was sent (0: never / unknown), how often the
+    # sweeper re-sent one, the attempts made before the latest replay, and a replay's target.
+    queued_at: float = 0.0
+    sweeps: int = 0
+    attempt_base: int = 0
+    scenario_override: str = ""
 
     @property
     def pending(self) -> bool:
@@ -95,3 +112,20 @@ class LogEntry:
             "meta": self.meta,
             "attempt": len(self.attempts) + 1,
         }
+
+
+def status_class(status: str) -> str:
+    """'parked', 'in_flight' or 'terminal': what a status means for the queue count."""
+    if status in PARKED_STATUSES:
+        return "parked"
+    if status in IN_FLIGHT_STATUSES:
+        return "in_flight"
+    return "terminal"
+
+
+def counter_deltas(old_status: str, new_status: str) -> tuple[int, int]:
+    """How moving an item from one status to another changes its hook's (count, parked)."""
+    old, new = status_class(old_status), status_class(new_status)
+    count = (new != "terminal") - (old != "terminal")
+    parked = (new == "parked") - (old == "parked")
+    return count, parked

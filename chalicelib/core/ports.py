@@ -49,9 +49,46 @@ class ClaimResult:
         return self.entry is not None
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """An unfinished item as the queue (the `pending` index) shows it: enough to list, release,
+    sweep or expire it without reading the whole entry."""
+
+    item_id: str
+    status: str
+    lane: str = ""
+    queued_at: float = 0.0
+    claim_until: float = 0.0
+    next_attempt_at: float = 0.0
+    expires_at: int = 0
+    attempts: int = 0
+    sweeps: int = 0
+
+
+@dataclass(frozen=True)
+class QueueCounter:
+    """A hook's queue record: `count` unfinished items (the number held against the queue limit),
+    of which `parked` wait for a release; when the last item arrived; the last interval run."""
+
+    hook_id: str
+    count: int = 0
+    parked: int = 0
+    last_item_at: str = ""
+    last_run: float = 0.0
+
+    @property
+    def in_flight(self) -> int:
+        return self.count - self.parked
+
+
 class ItemLog(Protocol):
-    def put(self, entry: LogEntry) -> None:
-        """Store a new log entry (an item id is written once)."""
+    """The log, and with it each hook's queue count. Every write that moves an entry into or out
+    of the unfinished statuses updates the count in the same atomic step, so the count is exact
+    under any concurrency (see `counter_deltas`)."""
+
+    def put(self, entry: LogEntry, limit: int | None = None) -> None:
+        """Store a new log entry (an item id is written once). A pending entry is counted; with
+        `limit`, raise `QueueFull` instead when the hook already has that many."""
 
     def get(self, hook_id: str, item_id: str, now: float) -> LogEntry | None:
         """The entry, or None if absent or expired (expired entries are never shown)."""
@@ -59,7 +96,7 @@ class ItemLog(Protocol):
     def list(self, hook_id: str, now: float, limit: int = 50, status: str | None = None) -> list[LogEntry]:
         """Unexpired entries of a hook, newest first."""
 
-    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> "builtins.list[str]":
+    def pending_in_lane(self, hook_id: str, lane: str, now: float, limit: int = 10) -> builtins.list[str]:
         """Ids of the oldest not-yet-finished items of a sequential lane, oldest first."""
 
     def claim(self, hook_id: str, item_id: str, claim_id: str, now: float, until: float) -> ClaimResult:
@@ -72,10 +109,38 @@ class ItemLog(Protocol):
                    reason: str = "", response_status: int | None = None) -> bool:
         """Move an entry from one of `expected` statuses to `status`; False if it was not in one."""
 
-    def put_unique(self, entry: LogEntry, key: str, now: float) -> str | None:
+    def put_unique(self, entry: LogEntry, key: str, now: float, limit: int | None = None) -> str | None:
         """Store a new entry unless the hook already has an unexpired one with this
         idempotency key: then store nothing and return that entry's item id. The entry and
         the key's record (which expires with the entry) are written together, atomically."""
+
+    def move(self, hook_id: str, item_id: str, expected: tuple[str, ...], status: str, now: float, *,
+             reason: str = "", response_status: int | None = None, attempt_base: int | None = None,
+             scenario_override: str | None = None, lane: str = "") -> bool:
+        """`transition` with queue bookkeeping: moving to `queued` stamps `queued_at`; a replay
+        sets `attempt_base` and the scenario override ("" removes it). All `expected` statuses
+        must be of one class (parked, in flight or terminal) so the count changes by a known
+        amount. `lane` is the item's lane: moving into flight puts it back in its lane."""
+
+    def pending(self, hook_id: str, now: float, *, statuses: tuple[str, ...] | None = None,
+                received_before: str | None = None, limit: int = 100,
+                include_expired: bool = False) -> builtins.list[QueueRow]:
+        """A hook's unfinished items, oldest first (eventually consistent)."""
+
+    def touch(self, hook_id: str, item_id: str, status: str, now: float) -> bool:
+        """Record that a delivery message was sent again (the sweeper): `queued_at` = now,
+        `sweeps` + 1, if the item still has `status`."""
+
+    def counters(self) -> builtins.list[QueueCounter]:
+        """Every hook's queue record (one query)."""
+
+    def counter(self, hook_id: str) -> QueueCounter: ...
+
+    def claim_run(self, hook_id: str, run_time: float) -> bool:
+        """Record an interval run; False if that run (or a later one) was claimed already."""
+
+    def drop_counter(self, hook_id: str) -> None:
+        """Forget the queue record of a deleted hook."""
 
 
 class BlobStore(Protocol):

@@ -3,6 +3,13 @@
 Order matters (ingest fast, deliver later): large bytes go to the blob store, then the log
 entry is written, then the delivery message is sent. Only a written entry is acknowledged to
 the sender; a failure before that answers 503 so the sender retries.
+
+AWS calls on the hot path: one `TransactWriteItems` (the entry and the hook's queue count, with
+the queue limit as its condition) and one `SendMessage`; plus one `PutObject` per body over the
+inline limit and per file, and one hook read when the hook cache is cold. A paused or interval
+hook's item is stored `held` or `waiting` and sent later by a release (one call). The write is
+the commit point: if the send fails afterwards the item is still accepted (200), and the
+sweeper (`chalicelib.queueing.sweep`) sends it once it is `sweep_after` seconds old.
 """
 from __future__ import annotations
 
@@ -13,10 +20,11 @@ from typing import Any
 
 from chalicelib.clock import Clock, iso
 from chalicelib.core.hooks import Hook
-from chalicelib.core.items import QUEUED, REJECTED, LogEntry, RawInput
+from chalicelib.core.items import HELD, QUEUED, REJECTED, WAITING, LogEntry, RawInput
 from chalicelib.core.ports import BlobStore, DeliveryQueue, ItemLog, QueueMessage
-from chalicelib.errors import InletError, Transient
+from chalicelib.errors import InletError, QueueFull
 from chalicelib.observability import logger, metrics_count
+from chalicelib.queueing.lanes import lane_for
 
 DATA_INLINE_LIMIT = 128 * 1024
 SEQUENTIAL_DEFAULT_LANE = "-"
@@ -98,29 +106,51 @@ class ItemIntake:
         return {"data": None, "data_key": key}
 
     def accept(self, hook: Hook, arrival: Arrival) -> LogEntry:
-        """Store and enqueue; raise `Transient` if the item could not be made durable."""
-        entry = self._queued_entry(hook, arrival)
-        self._log.put(entry)
-        self._enqueue(hook, entry)
+        """Store and enqueue; raise `Transient` if the item could not be made durable, or
+        `QueueFull` (logged as rejected) if the hook's queue is at its limit."""
+        entry = self._pending_entry(hook, arrival)
+        try:
+            self._log.put(entry, limit=hook.queue_limit)
+        except QueueFull as full:
+            self._refuse_full(hook, arrival, full)
+            raise
+        self._release_now(hook, entry)
         metrics_count("ItemsReceived")
         return entry
 
     def accept_once(self, hook: Hook, arrival: Arrival, idempotency_key: str) -> LogEntry | Duplicate:
         """`accept`, unless the hook already holds an unexpired item with this idempotency
         key: then nothing is stored or queued and the first item's id is returned."""
-        entry = self._queued_entry(hook, arrival)
-        first = self._log.put_unique(entry, idempotency_key, self._clock())
+        entry = self._pending_entry(hook, arrival)
+        try:
+            first = self._log.put_unique(entry, idempotency_key, self._clock(), limit=hook.queue_limit)
+        except QueueFull as full:
+            self._refuse_full(hook, arrival, full)
+            raise
         if first is not None:
             return Duplicate(first)
-        self._enqueue(hook, entry)
+        self._release_now(hook, entry)
         metrics_count("ItemsReceived")
         return entry
 
-    def _queued_entry(self, hook: Hook, arrival: Arrival) -> LogEntry:
+    def _pending_entry(self, hook: Hook, arrival: Arrival) -> LogEntry:
+        """The entry as stored: in its lane, and held (paused hook), waiting (interval
+        trigger) or queued."""
         if hook.sequential and not arrival.lane:
-            arrival = replace(arrival, lane=SEQUENTIAL_DEFAULT_LANE)
-        return self._entry(hook, arrival, QUEUED, attachments=self._store_files(hook, arrival),
-                           **self._data_fields(hook, arrival))
+            lane = lane_for(hook.order_by, arrival.data, arrival.raw.headers, arrival.meta) if hook.order_by else ""
+            arrival = replace(arrival, lane=lane or SEQUENTIAL_DEFAULT_LANE)
+        status = HELD if hook.paused else WAITING if hook.interval else QUEUED
+        return self._entry(hook, arrival, status, queued_at=arrival.received,
+                           attachments=self._store_files(hook, arrival), **self._data_fields(hook, arrival))
+
+    def _refuse_full(self, hook: Hook, arrival: Arrival, full: QueueFull) -> None:
+        self.reject(hook, arrival, full.status, f"queue full: {hook.queue_limit} items are waiting")
+
+    def _release_now(self, hook: Hook, entry: LogEntry) -> None:
+        """Only queued items get a delivery message now; held and waiting ones get theirs
+        when released."""
+        if entry.status == QUEUED:
+            self._enqueue(hook, entry)
 
     def _store_files(self, hook: Hook, arrival: Arrival) -> list[dict[str, Any]]:
         described = []
@@ -138,19 +168,9 @@ class ItemIntake:
         try:
             self._queue.send(message, hook.sequential, group=f"{hook.id}#{entry.lane}")
         except InletError as error:
-            logger.error("queue send failed; item stored but not queued", extra={
+            metrics_count("EnqueueFailed")
+            logger.error("queue send failed; item stored and accepted, the sweeper will send it", extra={
                 "item_id": entry.item_id, "hook_id": hook.id, "error": str(error)})
-            self._mark_unqueued(entry, str(error))
-            raise Transient("the delivery queue is unavailable; retry later") from error
-
-    def _mark_unqueued(self, entry: LogEntry, error: str) -> None:
-        """Best effort: an entry that could not be queued is recorded as rejected (the sender got
-        a 503 and will retry), so it is never mistaken for an accepted item."""
-        try:
-            self._log.transition(entry.hook_id, entry.item_id, (QUEUED,), REJECTED,
-                                 reason=f"queue unavailable: {error}", response_status=503)
-        except InletError:
-            pass
 
     def reject(self, hook: Hook, arrival: Arrival, status: int, reason: str) -> None:
         """Log a refused arrival; never raises (the sender gets its answer regardless)."""

@@ -28,11 +28,19 @@ def _check_channel_options(hook: Hook) -> None:
 
 
 class HookManager:
-    def __init__(self, store: HookStore, clock: Clock, mail_domain: str, default_max_body_bytes: int) -> None:
+    def __init__(self, store: HookStore, clock: Clock, mail_domain: str, default_max_body_bytes: int,
+                 min_interval_seconds: int = 60) -> None:
         self._store = store
         self._clock = clock
         self._mail_domain = mail_domain
         self._default_max_body = default_max_body_bytes
+        self._min_interval = min_interval_seconds
+
+    def _check_interval(self, hook: Hook) -> Hook:
+        if 0 < hook.every_seconds < self._min_interval:
+            raise Invalid(f"every_seconds must be at least {self._min_interval} (the scheduled run's period)",
+                          "invalid_every")
+        return hook
 
     def create(self, request: dict[str, Any]) -> Hook:
         request = dict(request)
@@ -47,8 +55,9 @@ class HookManager:
             validate_options(request.get("options"))
         token = new_url_token() if channel == "webhook" else new_mail_token()
         settings = {"max_body_bytes": self._default_max_body, **request}
-        hook = validated(Hook(id=new_hook_id(), token=token, channel=channel,
-                              signing_secret=new_signing_secret(), created_at=iso(self._clock()), **settings))
+        hook = self._check_interval(validated(Hook(id=new_hook_id(), token=token, channel=channel,
+                                                   signing_secret=new_signing_secret(),
+                                                   created_at=iso(self._clock()), **settings)))
         _check_channel_options(hook)
         self._store.create(hook)
         return hook
@@ -69,7 +78,7 @@ class HookManager:
         check_types(changes)
         if hook.channel == "webhook" and "options" in changes:
             validate_options(changes["options"])
-        updated = hook.with_changes(**changes)
+        updated = self._check_interval(hook.with_changes(**changes))
         _check_channel_options(updated)
         self._replace(hook, updated)
         return updated

@@ -33,7 +33,8 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INLET_"))}
         env.update({"INLET_HTTP_PORT": str(self.http_port), "INLET_AWS_PORT": str(self.aws_port),
                     "INLET_SMTP_PORT": str(self.smtp_port), "INLET_DEMO": "0", "INLET_TICK_SECONDS": "1",
-                    "INLET_RETRY_BASE_SECONDS": "1", "INLET_HOOK_CACHE_SECONDS": "0", "PYTHONUNBUFFERED": "1"})
+                    "INLET_RETRY_BASE_SECONDS": "1", "INLET_HOOK_CACHE_SECONDS": "0", "PYTHONUNBUFFERED": "1",
+                    "INLET_MIN_INTERVAL_SECONDS": "1", "INLET_SWEEP_AFTER_SECONDS": "20"})
         self.process = subprocess.Popen([sys.executable, "-m", "inlet.local.stack"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []
