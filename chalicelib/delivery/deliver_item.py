@@ -126,7 +126,7 @@ class Deliverer:
         if current.status == DELIVERING:
             # Come back when that delivery should be over: acknowledging now would lose this
             # wake-up if the other delivery dies, or (on a lane) leave the next item without one.
-            return Outcome.later(max(1.0, min(current.claim_until - now, 30.0)), "claimed by another delivery")
+            return Outcome.later(max(1.0, min(current.claim_until - now, 2.0)), "claimed by another delivery")
         return Outcome.later(1, f"item is {current.status}")
 
     def _attempt(self, hook: Hook, entry: LogEntry) -> Outcome:
