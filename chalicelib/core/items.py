@@ -26,10 +26,13 @@ WAITING = "waiting"    # the hook has an interval trigger; released by its runs,
 HALTED = "halted"
 DELETED = "deleted"    # taken out of the queue by a user (delete, purge); still in the log
 EXPIRED = "expired"    # its retention ended before it was delivered (never shown, C54)
+# A mail whose virus scan did not come back PASS or FAIL (C47: PROCESSING_FAILED): stored with
+# its attachments, not delivered; a user may replay it after a look.
+QUARANTINED = "quarantined"
 PARKED_STATUSES = (HELD, WAITING)
 IN_FLIGHT_STATUSES = (QUEUED, DELIVERING, RETRYING, HALTED)
 PENDING_STATUSES = IN_FLIGHT_STATUSES + PARKED_STATUSES
-TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED, DELETED, EXPIRED, HANDSHAKE, DUPLICATE)
+TERMINAL_STATUSES = (DELIVERED, FAILED, REJECTED, DELETED, EXPIRED, HANDSHAKE, DUPLICATE, QUARANTINED)
 
 
 @dataclass(frozen=True)

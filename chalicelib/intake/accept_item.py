@@ -177,12 +177,14 @@ class ItemIntake:
         metrics_count("ItemsRejected")
         self.record(hook, arrival, REJECTED, reason, status)
 
-    def record(self, hook: Hook, arrival: Arrival, status: str, reason: str, response_status: int) -> None:
-        """Log an arrival that is not queued (rejected, handshake, duplicate) with the answer
-        it got; never raises."""
+    def record(self, hook: Hook, arrival: Arrival, status: str, reason: str, response_status: int,
+               keep_files: bool = False) -> None:
+        """Log an arrival that is not queued (rejected, handshake, duplicate, quarantined) with
+        the answer it got; `keep_files` stores its attachments so it can be replayed; never raises."""
         try:
+            files = self._store_files(hook, arrival) if keep_files else []
             self._log.put(self._entry(hook, arrival, status, reason=reason, response_status=response_status,
-                                      data=arrival.data))
+                                      attachments=files, **self._data_fields(hook, arrival)))
         except InletError as error:
             logger.error("could not log a request", extra={"hook_id": hook.id, "status": status,
                                                           "error": str(error)})

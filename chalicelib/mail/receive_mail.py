@@ -15,7 +15,8 @@ from chalicelib.clock import Clock
 from chalicelib.core.hooks import Hook
 from chalicelib.core.items import RawInput
 from chalicelib.core.ports import BlobStore
-from chalicelib.errors import ConditionFailed, Transient
+from chalicelib.core.items import QUARANTINED
+from chalicelib.errors import ConditionFailed, QueueFull, Transient
 from chalicelib.ids import derived_item_id
 from chalicelib.intake.accept_item import Arrival, ItemIntake, StoredFile, blob_prefix
 from chalicelib.mail.mail_options import MailOptions, filter_reason
@@ -24,6 +25,9 @@ from chalicelib.mail.ses_event import SesReceipt, receipts_from_event
 from chalicelib.observability import correlate, logger, metrics_count
 
 INBOUND_PREFIX = "inbound/"
+# Virus verdicts that let a mail through: scanned clean, or not scanned at all (scanning off in
+# the receipt rule, or the local stand-in). FAIL is dropped; anything else is quarantined.
+CLEAN_OR_UNSCANNED = ("PASS", "DISABLED", "NOT_CHECKED", "MISSING")
 
 
 class HookByToken(Protocol):
@@ -36,6 +40,8 @@ class MailOutcome:
     filtered: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     unroutable: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
 
 
 def _received(receipt: SesReceipt, clock: Clock) -> float:
@@ -79,7 +85,7 @@ class MailReceiver:
         outcomes = [self.receive(receipt) for receipt in receipts]
         return {"mails": len(outcomes),
                 **{name: sum(len(getattr(o, name)) for o in outcomes)
-                   for name in ("accepted", "filtered", "duplicates", "unroutable")}}
+                   for name in ("accepted", "filtered", "duplicates", "unroutable", "quarantined", "rejected")}}
 
     def _routes(self, receipt: SesReceipt, outcome: MailOutcome) -> list[tuple[Route, Hook, list[str]]]:
         """One entry per hook reached (two addresses of one hook make one item)."""
@@ -137,6 +143,13 @@ class MailReceiver:
                                        source_ip=""),
                           data=data, meta=meta, files=files, lane=lane, channel="mail")
         options = MailOptions.from_dict(hook.options.get("mail"))
+        if options.drop_virus and receipt.verdicts.get("virus") not in CLEAN_OR_UNSCANNED + ("FAIL",):
+            outcome.quarantined.append(item_id)
+            logger.warning("mail quarantined", extra={"hook_id": hook.id, "item_id": item_id,
+                                                      "virus_verdict": receipt.verdicts.get("virus")})
+            self._intake.record(hook, arrival, QUARANTINED,
+                                f"quarantined: virus verdict {receipt.verdicts.get('virus')}", 200, keep_files=True)
+            return
         reason = filter_reason(options, receipt.verdicts,
                                [receipt.source, *_addresses(item.get("from"))], item.get("flags") or {})
         if reason is not None:
@@ -149,6 +162,11 @@ class MailReceiver:
             self._intake.accept(hook, arrival)
         except ConditionFailed:
             outcome.duplicates.append(item_id)
+            return
+        except QueueFull:
+            # SES has taken the mail already: it is logged as rejected (raw mail kept for the
+            # retention), and the other hooks of this mail still get theirs.
+            outcome.rejected.append(item_id)
             return
         outcome.accepted.append(item_id)
         logger.info("mail accepted", extra={"hook_id": hook.id, "item_id": item_id, "size": len(raw),

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from chalicelib.clock import Clock, iso
 from chalicelib.core.hooks import Hook
-from chalicelib.core.items import (DELETED, DELIVERED, DELIVERING, FAILED, HALTED, PARKED_STATUSES, QUEUED,
+from chalicelib.core.items import (DELETED, DELIVERED, DELIVERING, FAILED, HALTED, PARKED_STATUSES, QUARANTINED, QUEUED,
                                    RETRYING, LogEntry)
 from chalicelib.core.ports import HookStore, ItemLog
 from chalicelib.errors import Conflict, Invalid, NotFound
@@ -29,7 +29,7 @@ PURGE_BATCH = 500
 RELEASE_BATCH = 500
 MAX_LIST = 500
 MAX_REPLAY = 500
-REPLAYABLE = (DELIVERED, FAILED, HALTED, DELETED)
+REPLAYABLE = (DELIVERED, FAILED, HALTED, DELETED, QUARANTINED)
 _ITEM_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _RELATIVE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

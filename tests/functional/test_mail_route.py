@@ -109,3 +109,32 @@ def test_bad_mail_options_are_refused_at_creation(inlet: Inlet) -> None:
     status, answer = inlet.api("POST", "/hooks", {"name": "m", "scenario": "capture", "channel": "mail",
                                                   "options": {"mail": {"require_pass": ["spam"]}}})
     assert status == 400 and "options.mail.require_pass" in answer["message"]
+
+
+def test_c47_a_failed_virus_scan_quarantines_the_mail_with_its_attachments_until_replayed(inlet: Inlet) -> None:
+    # Given
+    hook = mail_hook(inlet, "scanned")
+    # When
+    result = deliver_mail(inlet, simple_mail(), [hook["address"]], verdict="PROCESSING_FAILED")
+    # Then: kept, not delivered
+    assert result["quarantined"] == 1 and captured == []
+    status, logs = inlet.api("GET", "/hooks/scanned/logs")
+    entry = logs["entries"][0]
+    assert entry["status"] == "quarantined" and entry["attachments"][0]["filename"] == "invoice.pdf"
+    # When a user has looked and replays it
+    status, replayed = inlet.api("POST", "/replay", {"items": [entry["id"]]})
+    inlet.drain()
+    # Then
+    assert status == 200 and len(captured) == 1 and captured[0]["data"]["subject"] == "Invoice 42"
+
+
+def test_a_full_queue_rejects_the_mail_for_that_hook_only(inlet: Inlet) -> None:
+    full = mail_hook(inlet, "full")
+    inlet.api("PATCH", "/hooks/full", {"queue_limit": 1})
+    inlet.api("POST", "/hooks/full/pause")
+    other = mail_hook(inlet, "other")
+    deliver_mail(inlet, simple_mail(), [full["address"]])
+    import app
+    event = mail_event(simple_mail("second"), [full["address"], other["address"]], message_id="m0000000000000000002")
+    result = app.receive_mail(event, LocalLambdaContext("receive_mail"))
+    assert result["rejected"] == 1 and result["accepted"] == 1
