@@ -76,7 +76,7 @@ class Settings:
             inline_body_limit=_int(env, "INLET_INLINE_BODY_LIMIT", 64 * 1024),
             default_max_body_bytes=_int(env, "INLET_MAX_BODY_BYTES", 6 * 1024 * 1024),
             report_batch_failures=env.get("INLET_REPORT_BATCH_FAILURES", "").lower() in ("1", "true", "on"),
-            secrets_prefix="/" + (env.get("INLET_SECRETS_PATH") or env.get("INLET_SECRETS_PREFIX")
+            secrets_prefix="/" + (env.get("INLET_SECRETS_PATH")
                                   or "/inlet").strip("/"),
             secret_cache_seconds=_float(env, "INLET_SECRET_CACHE_SECONDS", 60.0),
             tick_seconds=_float(env, "INLET_TICK_SECONDS", 60.0),
