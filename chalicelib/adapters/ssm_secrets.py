@@ -9,7 +9,10 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from chalicelib.adapters.aws import translated
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.aws import error_code, translated
+from chalicelib.errors import Transient
 
 
 class SsmSecretStore:
@@ -35,10 +38,15 @@ class SsmSecretStore:
     def names(self, hook_id: str) -> builtins.list[str]:
         return sorted(p["Name"].rsplit("/", 1)[1] for p in self._parameters(hook_id, False))
 
-    @translated
     def put(self, hook_id: str, name: str, value: str) -> None:
-        self._ssm.put_parameter(Name=f"{self._path(hook_id)}/{name}", Value=value, Type="SecureString",
-                                Overwrite=True, Description="Inlet hook secret")
+        # The error is reported by its code alone: a validation message could echo the value.
+        try:
+            self._ssm.put_parameter(Name=f"{self._path(hook_id)}/{name}", Value=value, Type="SecureString",
+                                    Overwrite=True, Description="Inlet hook secret")
+        except ClientError as error:
+            raise Transient(f"AWS error {error_code(error)} storing secret {name!r}") from None
+        except (BotoCoreError, ValueError, TypeError) as error:
+            raise Transient(f"could not store secret {name!r} ({type(error).__name__})") from None
 
     @translated
     def delete(self, hook_id: str, name: str) -> bool:

@@ -2,7 +2,9 @@
 handler Lambda would call (same event shape), and delete messages the way the mapping does —
 all of them when the handler returns (minus reported failures when ReportBatchItemFailures is
 on), none when it raises. FIFO group locking is SQS's own: a group never has two messages in
-flight."""
+flight — except that moto checks the locked groups once at the start of a receive call, so two
+concurrent long polls can each take messages of one group; a worker's threads therefore
+receive from a FIFO queue one at a time (they still run batches side by side)."""
 from __future__ import annotations
 
 import logging
@@ -38,6 +40,7 @@ class QueueWorker:
         self._batch = batch_size
         self._stop = threading.Event()
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._receive_lock = threading.Lock() if queue_url.endswith(".fifo") else None
         self._threads = [threading.Thread(target=self._run, name=f"{function_name}-{n}", daemon=True)
                          for n in range(threads)]
 
@@ -59,11 +62,18 @@ class QueueWorker:
                     log.exception("queue worker %s: poll failed", self._name)
                     self._stop.wait(1)
 
-    def poll_once(self, wait_seconds: int = 0) -> int:
-        """Receive one batch and run the handler on it; returns how many messages it held."""
-        response = self._sqs.receive_message(
+    def _receive(self, wait_seconds: int) -> Any:
+        return self._sqs.receive_message(
             QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"], MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive one batch and run the handler on it; returns how many messages it held."""
+        if self._receive_lock is None:
+            response = self._receive(wait_seconds)
+        else:
+            with self._receive_lock:
+                response = self._receive(wait_seconds)
         messages = response.get("Messages") or []
         if not messages:
             return 0
