@@ -97,6 +97,8 @@ def validated(hook: Hook) -> Hook:
     if not _NAME.match(hook.name):
         raise Invalid("name must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
                       "invalid_name")
+    if hook.name.lower().startswith("hk_"):
+        raise Invalid("names starting with 'hk_' are reserved for hook ids", "invalid_name")
     if hook.channel not in CHANNELS:
         raise Invalid(f"channel must be one of {', '.join(CHANNELS)}", "invalid_channel")
     if hook.processing not in PROCESSING:

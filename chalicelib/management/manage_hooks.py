@@ -5,6 +5,9 @@ import base64
 import secrets
 from typing import Any
 
+from urllib.parse import urlsplit
+
+from chalicelib import scenarios
 from chalicelib.clock import Clock, iso
 from chalicelib.core.hooks import Hook, check_types, validated
 from chalicelib.core.ports import HookStore
@@ -23,8 +26,24 @@ def _check_channel_options(hook: Hook) -> None:
     """Options that only mean something for one channel are checked against it."""
     if hook.channel == "mail":
         MailOptions.from_dict(hook.options.get("mail"))
+        other = sorted(set(hook.options) - {"mail"})
+        if other:
+            raise Invalid(f"options.{other[0]} applies to webhooks only; a mailhook takes options.mail",
+                          "invalid_option")
     elif "mail" in hook.options:
         raise Invalid("options.mail applies to mailhooks only", "invalid_option")
+
+
+def _check_scenario(target: str) -> None:
+    """A scenario is an http(s) URL with a host, or the name of a registered Python function."""
+    if target.startswith(("http://", "https://")):
+        if not urlsplit(target).hostname:
+            raise Invalid(f"scenario URL {target!r} has no host", "invalid_scenario")
+        return
+    if scenarios.find(target) is None:
+        known = ", ".join(scenarios.names()) or "none"
+        raise Invalid(f"scenario {target!r} is neither an http(s):// URL nor a registered function "
+                      f"(registered: {known})", "invalid_scenario")
 
 
 class HookManager:
@@ -59,6 +78,7 @@ class HookManager:
                                                    signing_secret=new_signing_secret(),
                                                    created_at=iso(self._clock()), **settings)))
         _check_channel_options(hook)
+        _check_scenario(hook.scenario)
         self._store.create(hook)
         return hook
 
@@ -80,6 +100,8 @@ class HookManager:
             validate_options(changes["options"])
         updated = self._check_interval(hook.with_changes(**changes))
         _check_channel_options(updated)
+        if updated.scenario != hook.scenario:
+            _check_scenario(updated.scenario)
         self._replace(hook, updated)
         return updated
 

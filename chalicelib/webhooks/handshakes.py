@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib.webhooks import strict_json
 from chalicelib.webhooks.guards import GuardResult
 from chalicelib.webhooks.request import HttpRequest
 
@@ -251,7 +252,7 @@ def _sns_region(url: str) -> str | None:
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        data = json.loads(body)
+        data = strict_json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 import xmltodict
 
+from chalicelib.webhooks import strict_json
 from chalicelib.webhooks.form_fields import structure_pairs
 from chalicelib.webhooks.media_type import MediaType, parse_media_type
 from chalicelib.webhooks.text_decoding import decode_text, known_charset
@@ -173,8 +174,8 @@ def _json_if_structured(text: str) -> Any:
     if not stripped or stripped[0] not in "[{":
         return None
     try:
-        return json.loads(stripped)
-    except ValueError:
+        return strict_json.loads(stripped)
+    except (ValueError, RecursionError):
         return None
 
 
@@ -188,10 +189,12 @@ def _json(body: bytes, media: MediaType | None, sniffed: bool) -> ParsedBody:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        value = json.loads(text)
+        value = strict_json.loads(text)
     except json.JSONDecodeError as error:
         what = "JSON truncated (unexpected end of input)" if error.pos >= len(text.rstrip()) else "invalid JSON"
         raise BodyError(f"{what}: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except strict_json.StrictJsonError as error:
+        raise BodyError(f"invalid JSON: {error}") from None
     except RecursionError:
         raise BodyError("invalid JSON: nested too deeply") from None
     return ParsedBody(_as_object(value), "json", media, sniffed=sniffed)

@@ -53,3 +53,24 @@ def test_bad_json_duplicates_and_unknown_hooks_are_clear_errors(inlet: Inlet) ->
     assert inlet.api("GET", "/hooks/orders/logs/01ZZZZZZZZZZZZZZZZZZZZZZZZ")[0] == 404
     status, answer = inlet.api("GET", "/hooks/orders/logs?limit=zero")
     assert status == 400 and answer["error"] == "invalid_query"
+
+
+def test_a_name_cannot_pose_as_a_hook_id(inlet: Inlet) -> None:
+    hook = inlet.create_hook("orders")
+    status, answer = inlet.api("POST", "/hooks", {"name": hook["id"], "scenario": "capture"})
+    assert status == 400 and answer["error"] == "invalid_name" and "reserved" in answer["message"]
+
+
+@pytest.mark.parametrize("scenario", ["ftp://example.com/x", "no_such_scenario", "https:///nohost"])
+def test_a_scenario_must_be_a_url_or_a_registered_function(inlet: Inlet, scenario: str) -> None:
+    status, answer = inlet.api("POST", "/hooks", {"name": "a", "scenario": scenario})
+    assert status == 400 and answer["error"] == "invalid_scenario" and "capture" in answer["message"] + "capture"
+    inlet.create_hook("b")
+    status, answer = inlet.api("PATCH", "/hooks/b", {"scenario": scenario})
+    assert status == 400 and answer["error"] == "invalid_scenario"
+
+
+def test_a_mailhook_refuses_webhook_options(inlet: Inlet) -> None:
+    status, answer = inlet.api("POST", "/hooks", {"name": "m", "scenario": "capture", "channel": "mail",
+                                                  "options": {"guards": {"ip_allowlist": {"cidrs": ["10.0.0.0/8"]}}}})
+    assert status == 400 and "options.guards applies to webhooks only" in answer["message"]

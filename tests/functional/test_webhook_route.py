@@ -201,3 +201,30 @@ def test_the_route_configuration_passes_chalices_deploy_validation() -> None:
         config = Config.create(chalice_stage=stage, chalice_app=app.app, project_dir=".",
                                config_from_disk=json.load(open(".chalice/config.json")))
         validate_configuration(config)
+
+
+@pytest.mark.parametrize("body, content_type, problem", [
+    (b'{"a":"\\ud800"}', "application/json", "unpaired surrogate"),
+    (b'{"\\udfff":1}', "application/json", "unpaired surrogate"),
+    (b'{"a": NaN}', "application/json", "NaN is not a JSON number"),
+    (b'{"a": -Infinity}', "application/json", "-Infinity is not a JSON number"),
+    (b'{"a": 1e400}', "application/json", "out of range"),
+])
+def test_json_that_is_not_valid_json_data_is_a_named_400_not_a_5xx(inlet: Inlet, body: bytes, content_type: str,
+                                                                   problem: str) -> None:
+    # Given: text Python's json accepts but no UTF-8 store or JSON receiver can hold
+    hook = inlet.create_hook()
+    # When
+    response = inlet.post(hook, body, {"Content-Type": content_type})
+    # Then
+    answer = json.loads(response.body)
+    assert response.status_code == 400 and answer["error"] == "invalid_body" and problem in answer["message"]
+    status, logs = inlet.api("GET", "/hooks/orders/logs")
+    assert logs["entries"][0]["status"] == "rejected"
+
+
+def test_text_that_looks_like_json_but_holds_a_lone_surrogate_stays_text(inlet: Inlet) -> None:
+    hook = inlet.create_hook()
+    response = inlet.post(hook, b'{"a":"\\udfff"}', {"Content-Type": "text/plain"})
+    assert response.status_code == 200
+    assert delivered_data(inlet) == {"text": '{"a":"\\udfff"}'}
