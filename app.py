@@ -17,8 +17,8 @@ from chalice.app import CaseInsensitiveMapping, CloudWatchEvent, SQSEvent
 
 from chalicelib.composition import get_services
 from chalicelib.delivery import sqs_batch
-from chalicelib.errors import Invalid, Rejected, Transient
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.errors import Conflict, Invalid, Rejected, Transient
+from chalicelib.observability import correlate, flush_metrics, logger
 from chalicelib.webhooks.receive_webhook import Answer, error_answer
 from chalicelib.webhooks.request import HttpRequest
 
@@ -39,13 +39,24 @@ IAM = IAMAuthorizer()
 @app.middleware("http")
 def accept_any_response(event: Any, get_response: Any) -> Any:
     """With `*/*` binary types Chalice refuses any response to a request without an Accept
-    header; senders often omit it, so treat a missing Accept as `*/*`."""
+    header; senders often omit it, so treat a missing Accept as `*/*`. Chalice's own refusals
+    (405 for a method a route lacks) are given Inlet's error shape."""
+    correlate(None)
     if event.headers.get("accept") is None:
         event.headers = CaseInsensitiveMapping({**dict(event.headers), "accept": "*/*"})
     try:
-        return get_response(event)
+        return _inlet_error_shape(get_response(event))
     finally:
         flush_metrics()
+
+
+def _inlet_error_shape(response: Response) -> Response:
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = "method_not_allowed" if response.status_code == 405 else str(body["Code"])
+        response.body = json.dumps({"error": code, "message": body["Message"]})
+        response.headers = {**response.headers, "Content-Type": "application/json"}
+    return response
 
 
 def _respond(answer: Answer) -> Response:
@@ -174,7 +185,12 @@ def update_hook(ref: str) -> Response:
 def delete_hook(ref: str) -> Response:
     def action() -> dict[str, Any]:
         services = get_services()
-        hook = services.hook_manager.delete(ref)
+        hook = services.hook_manager.find(ref)
+        waiting = services.item_log.counter(hook.id).count
+        if waiting and _query("force") not in ("1", "true", "yes"):
+            raise Conflict(f"hook {hook.name!r} has {waiting} undelivered item(s): deliver, purge or replay "
+                           "them first, or delete with force=true (they are then lost)", "hook_not_empty")
+        hook = services.hook_manager.delete(hook.id)
         services.secret_manager.forget_hook(hook)
         services.structure_manager.forget_hook(hook)
         return {"deleted": hook.id}
@@ -227,6 +243,7 @@ def show_log_entry(ref: str, item_id: str) -> Response:
 @app.lambda_function(name="receive_mail")
 def receive_mail(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SES invokes this asynchronously; raising (a transient failure) makes Lambda retry."""
+    correlate(None)
     try:
         return get_services().mail_receiver.receive_event(event)  # type: ignore[no-any-return]
     finally:
@@ -370,6 +387,7 @@ def set_structure_strict(ref: str) -> Response:
 
 
 def _deliver(event: SQSEvent, fifo: bool) -> dict[str, Any]:
+    correlate(None)
     services = get_services()
     messages = sqs_batch.received_from_event(event.to_dict().get("Records", []))
     try:

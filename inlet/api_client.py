@@ -16,7 +16,7 @@ from typing import Any
 class ApiError(Exception):
     def __init__(self, status: int, body: Any) -> None:
         message = body.get("message") if isinstance(body, dict) else str(body)
-        super().__init__(f"{status}: {message}")
+        super().__init__(f"{status}: {message}" if status else str(message))
         self.status = status
         self.body = body
 

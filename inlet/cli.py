@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import signal
 import sys
 import urllib.error
 import urllib.parse
@@ -115,7 +116,7 @@ def cmd_hooks_rotate(api: ApiClient, args: argparse.Namespace) -> None:
 
 
 def cmd_hooks_delete(api: ApiClient, args: argparse.Namespace) -> None:
-    result = api.call("DELETE", api.hook_path(args.hook))
+    result = api.call("DELETE", api.hook_path(args.hook), query={"force": "true"} if args.force else None)
     _print(args, result, f"deleted {result['deleted']}")
 
 
@@ -302,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("pause", cmd_hooks_pause, "hold new and queued items (requests still answered)"),
                                 ("resume", cmd_hooks_resume, "release held items in arrival order")):
         sub = hook_commands.add_parser(name, help=text, parents=[common])
+        if name == "delete":
+            sub.add_argument("--force", action="store_true",
+                             help="delete even if items are undelivered (they are lost)")
         sub.add_argument("hook", help="hook id or name")
         sub.set_defaults(handler=handler)
     update = hook_commands.add_parser("update", help="change a hook's settings", parents=[common])
@@ -396,14 +400,22 @@ def _rewrite(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(_rewrite(list(sys.argv[1:] if argv is None else argv)))
-    api = ApiClient(args.api_url)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `inlet … | head` ends quietly
     try:
+        api = ApiClient(args.api_url)
         args.handler(api, args)
     except ApiError as error:
         if args.json:
             print(json.dumps({"error": error.body, "status": error.status}, ensure_ascii=False))
         else:
             print(f"inlet: {error}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:  # a file that is not there, a URL that is not one
+        message = f"{type(error).__name__}: {error}" if not isinstance(error, OSError) else str(error)
+        if args.json:
+            print(json.dumps({"error": {"error": "cli_error", "message": message}, "status": 0}))
+        else:
+            print(f"inlet: {message}", file=sys.stderr)
         return 1
     return 0
 

@@ -150,8 +150,9 @@ class MailReceiver:
             self._intake.record(hook, arrival, QUARANTINED,
                                 f"quarantined: virus verdict {receipt.verdicts.get('virus')}", 200, keep_files=True)
             return
-        reason = filter_reason(options, receipt.verdicts,
-                               [receipt.source, *_addresses(item.get("from"))], item.get("flags") or {})
+        # A From header is the sender's to write: it vouches for the sender only under DMARC.
+        senders = [receipt.source, *(_addresses(item.get("from")) if receipt.verdicts.get("dmarc") == "PASS" else [])]
+        reason = filter_reason(options, receipt.verdicts, senders, item.get("flags") or {})
         if reason is not None:
             outcome.filtered.append(item_id)
             logger.info("mail filtered", extra={"hook_id": hook.id, "item_id": item_id, "reason": reason})

@@ -7,11 +7,12 @@ from typing import Any
 
 from chalicelib.clock import Clock
 from chalicelib.core.hooks import Hook
-from chalicelib.core.items import LogEntry
+from chalicelib.core.items import EXPIRED, PENDING_STATUSES, TERMINAL_STATUSES, LogEntry
 from chalicelib.core.ports import BlobStore, ItemLog
 from chalicelib.errors import Invalid, NotFound
 
 MAX_LIMIT = 500
+LISTED_STATUSES = tuple(s for s in (*PENDING_STATUSES, *TERMINAL_STATUSES) if s != EXPIRED)
 
 
 class LogReader:
@@ -23,6 +24,8 @@ class LogReader:
     def list(self, hook: Hook, limit: int = 50, status: str | None = None) -> list[dict[str, Any]]:
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", "invalid_limit")
+        if status is not None and status not in LISTED_STATUSES:
+            raise Invalid(f"status must be one of {', '.join(LISTED_STATUSES)}", "invalid_status")
         return [self._summary(e) for e in self._log.list(hook.id, self._clock(), limit, status)]
 
     def show(self, hook: Hook, item_id: str) -> dict[str, Any]:

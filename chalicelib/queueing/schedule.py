@@ -17,9 +17,13 @@ from chalicelib.errors import Invalid
 
 
 def check_cron(expression: str) -> None:
-    if len(expression.split()) != 5 or not croniter.is_valid(expression):
+    if len(expression.split()) != 5:
         raise Invalid(f"cron must be 5 fields (minute hour day month weekday, UTC), got {expression!r}",
                       "invalid_cron")
+    try:
+        croniter(expression)
+    except (ValueError, KeyError) as error:  # croniter names the field and value that are out of range
+        raise Invalid(f"cron {expression!r} is not valid: {error}", "invalid_cron") from None
 
 
 def latest_run_time(every_seconds: int, cron: str, now: float) -> float | None:

@@ -84,7 +84,9 @@ def parse_body(body: bytes, content_type: str | None, query: dict[str, Any] | No
     media = parse_media_type(content_type)
     parsed = _parse(body, media, options)
     if query:
-        parsed = ParsedBody({**query, **parsed.data}, parsed.format, parsed.media_type,
+        # A GET-style webhook (C22): the data came from the query string alone.
+        kind = "query" if parsed.format == "empty" else parsed.format
+        parsed = ParsedBody({**query, **parsed.data}, kind, parsed.media_type,
                             parsed.sniffed, parsed.files, parsed.charset)
     return parsed
 

@@ -36,6 +36,7 @@ from chalicelib.ids import new_item_id
 from chalicelib.intake.accept_item import Arrival, Duplicate, ItemIntake, StoredFile
 from chalicelib.intake.keep_structure import StructureKeeper
 from chalicelib.observability import correlate, logger
+from chalicelib.webhooks.content_encoding import UnsupportedEncoding, decoded_body
 from chalicelib.webhooks.form_fields import structure_pairs
 from chalicelib.webhooks.guards import check_guards
 from chalicelib.webhooks.handshakes import HandshakeAnswer, answer_handshake
@@ -121,7 +122,10 @@ class WebhookReceiver:
 
         query = structure_pairs(request.query)
         try:
-            parsed = parse_body(request.body, request.content_type, query, options.body_options)
+            body = decoded_body(request.body, request.header("content-encoding"), hook.max_body_bytes)
+            parsed = parse_body(body, request.content_type, query, options.body_options)
+        except UnsupportedEncoding as error:
+            return self._refuse(hook, arrival, error_answer(415, "unsupported_encoding", str(error)))
         except BodyError as error:
             return self._refuse(hook, arrival, error_answer(400, "invalid_body", str(error)))
         data = with_extras(parsed.data, request, options)

@@ -58,6 +58,7 @@ class LocalStack:
             "INLET_PARALLEL_QUEUE": outputs["ParallelQueueName"],
             "INLET_SEQUENTIAL_QUEUE": outputs["SequentialQueueName"],
             "INLET_PUBLIC_URL": self.base_url,
+            "INLET_HOOK_CACHE_SECONDS": os.environ.get("INLET_HOOK_CACHE_SECONDS", "1"),
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             **self.config.extra_env,
@@ -127,7 +128,7 @@ def _local_url(queue_url: str, port: int) -> str:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = StackConfig.from_env()
     stack = LocalStack(config)
@@ -145,7 +146,8 @@ def main() -> int:
             lines += [f"  demo webhook   : {demo['url']}",
                       "", "Try it:",
                       f"  curl -X POST -H 'Content-Type: application/json' -d '{{\"hello\":\"world\"}}' {demo['url']}",
-                      "  .venv/bin/inlet logs demo"]
+                      ("  .venv/bin/inlet logs demo" if config.http_port == 8000 else
+                       f"  INLET_API_URL={stack.base_url} .venv/bin/inlet logs demo")]
         lines += ["", "Inlet is ready. Press Ctrl-C to stop.", ""]
         print("\n".join(lines), flush=True)
         stopping.wait()

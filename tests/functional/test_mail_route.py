@@ -138,3 +138,16 @@ def test_a_full_queue_rejects_the_mail_for_that_hook_only(inlet: Inlet) -> None:
     event = mail_event(simple_mail("second"), [full["address"], other["address"]], message_id="m0000000000000000002")
     result = app.receive_mail(event, LocalLambdaContext("receive_mail"))
     assert result["rejected"] == 1 and result["accepted"] == 1
+
+
+def test_the_sender_allowlist_trusts_a_from_header_only_under_dmarc(inlet: Inlet) -> None:
+    # Given: the envelope sender is sender@example.net; the From header says ada@example.net
+    hook = mail_hook(inlet, "allow", allow_senders=["ada@example.net"])
+    event = mail_event(simple_mail(), [hook["address"]])
+    event["Records"][0]["ses"]["receipt"]["dmarcVerdict"] = {"status": "FAIL"}
+    # When DMARC did not pass, the From header vouches for nothing
+    forged = invoke(inlet, event)
+    # Then
+    assert forged["filtered"] == 1 and forged["accepted"] == 0
+    passed = mail_event(simple_mail("x"), [hook["address"]], message_id="m0000000000000000009")
+    assert invoke(inlet, passed)["accepted"] == 1

@@ -24,6 +24,7 @@ def test_a_hook_goes_through_its_whole_life(inlet: Inlet) -> None:
     assert rotated["url"] != hook["url"]
     assert inlet.post(hook, "{}", {"Content-Type": "application/json"}).status_code == 410
     assert inlet.post(rotated, "{}", {"Content-Type": "application/json"}).status_code == 200
+    inlet.drain()
     assert inlet.api("DELETE", "/hooks/sales") == (200, {"deleted": hook["id"]})
     assert inlet.api("GET", "/hooks/sales")[0] == 404
 
@@ -74,3 +75,22 @@ def test_a_mailhook_refuses_webhook_options(inlet: Inlet) -> None:
     status, answer = inlet.api("POST", "/hooks", {"name": "m", "scenario": "capture", "channel": "mail",
                                                   "options": {"guards": {"ip_allowlist": {"cidrs": ["10.0.0.0/8"]}}}})
     assert status == 400 and "options.guards applies to webhooks only" in answer["message"]
+
+
+def test_a_hook_with_undelivered_items_is_deleted_only_when_forced(inlet: Inlet) -> None:
+    # Given a paused hook holding an item
+    hook = inlet.create_hook("held")
+    inlet.api("POST", "/hooks/held/pause")
+    inlet.post(hook, "{}", {"Content-Type": "application/json"})
+    # When / Then
+    status, answer = inlet.api("DELETE", "/hooks/held")
+    assert status == 409 and answer["error"] == "hook_not_empty" and "1 undelivered" in answer["message"]
+    assert inlet.api("DELETE", "/hooks/held?force=true")[0] == 200
+
+
+def test_unknown_log_statuses_and_methods_are_named_errors(inlet: Inlet) -> None:
+    inlet.create_hook("orders")
+    status, answer = inlet.api("GET", "/hooks/orders/logs?status=zzz")
+    assert status == 400 and answer["error"] == "invalid_status"
+    status, answer = inlet.api("PUT", "/hooks/orders")
+    assert status == 405 and answer["error"] == "method_not_allowed"

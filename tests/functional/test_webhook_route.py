@@ -70,6 +70,13 @@ def test_c01_declared_charset_and_media_type_are_recorded(inlet: Inlet) -> None:
     assert entry["meta"]["format"] == "form"
 
 
+def test_c22_a_get_webhook_records_its_format_as_query(inlet: Inlet) -> None:
+    hook = inlet.create_hook()
+    response = case_request(inlet, hook, load_case("C22"))
+    status, entry = inlet.api("GET", f"/hooks/orders/logs/{json.loads(response.body)['id']}")
+    assert entry["meta"]["format"] == "query"
+
+
 def test_c05_a_missing_content_type_is_sniffed(inlet: Inlet) -> None:
     hook = inlet.create_hook()
     response = case_request(inlet, hook, load_case("C05"))
@@ -228,3 +235,28 @@ def test_text_that_looks_like_json_but_holds_a_lone_surrogate_stays_text(inlet: 
     response = inlet.post(hook, b'{"a":"\\udfff"}', {"Content-Type": "text/plain"})
     assert response.status_code == 200
     assert delivered_data(inlet) == {"text": '{"a":"\\udfff"}'}
+
+
+def test_gzip_and_deflate_bodies_are_decoded_and_other_encodings_named(inlet: Inlet) -> None:
+    import gzip
+    import zlib
+    hook = inlet.create_hook()
+    payload = {"event": "compressed", "n": 1}
+    assert inlet.post(hook, gzip.compress(json.dumps(payload).encode()),
+                      {"Content-Type": "application/json", "Content-Encoding": "gzip"}).status_code == 200
+    assert delivered_data(inlet) == payload
+    deflated = inlet.post(hook, zlib.compress(b'{"a":1}'), {"Content-Type": "application/json",
+                                                            "Content-Encoding": "deflate"})
+    assert deflated.status_code == 200
+    brotli = inlet.post(hook, b"\x00\x01", {"Content-Type": "application/json", "Content-Encoding": "br"})
+    assert brotli.status_code == 415 and json.loads(brotli.body)["error"] == "unsupported_encoding"
+    broken = inlet.post(hook, b"not gzip", {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert broken.status_code == 400 and "not valid gzip" in json.loads(broken.body)["message"]
+
+
+def test_a_decoded_body_may_not_outgrow_the_hooks_limit(inlet: Inlet) -> None:
+    import gzip
+    hook = inlet.create_hook(max_body_bytes=10_000)
+    bomb = gzip.compress(b"{" + b" " * 1_000_000 + b"}")
+    response = inlet.post(hook, bomb, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert response.status_code == 400 and "over this hook's limit" in json.loads(response.body)["message"]
