@@ -14,6 +14,7 @@ from typing import Any, Callable
 from inlet.local.lambda_context import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], Any]
+FIFO_IDLE_SECONDS = 0.05
 log = logging.getLogger("inlet.local")
 
 
@@ -72,10 +73,14 @@ class QueueWorker:
         if self._receive_lock is None:
             response = self._receive(wait_seconds)
         else:
+            # Short polls under the lock: a long poll would hold it for its whole wait while the
+            # group it waits on is in flight in the other thread, costing each lane a second a batch.
             with self._receive_lock:
-                response = self._receive(wait_seconds)
+                response = self._receive(0)
         messages = response.get("Messages") or []
         if not messages:
+            if self._receive_lock is not None and wait_seconds:
+                self._stop.wait(FIFO_IDLE_SECONDS)
             return 0
         event = {"Records": [lambda_record(m, self._arn, self._region) for m in messages]}
         try:
