@@ -399,7 +399,15 @@ def _rewrite(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(_rewrite(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(_rewrite(words))
+    except SystemExit as stop:
+        # argparse has written its usage error to stderr; with --json stdout still gets one document.
+        if stop.code not in (0, None) and "--json" in words:
+            print(json.dumps({"error": {"error": "usage", "message": "invalid arguments (see stderr)"},
+                              "status": 0}))
+        raise
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `inlet … | head` ends quietly
     try:
         api = ApiClient(args.api_url)
