@@ -44,6 +44,9 @@ def duration_seconds(text: str) -> int:
     return int(text[:-1]) * _DURATION_UNITS[text[-1]]
 
 
+HOOK_LIMITS = ("max_attempts", "retention_days", "max_body_bytes")
+
+
 def _queue_settings(args: argparse.Namespace, body: dict[str, Any]) -> dict[str, Any]:
     """The queue-control flags of `hooks create` and `hooks update` as API fields."""
     if getattr(args, "instant", False):
@@ -52,9 +55,12 @@ def _queue_settings(args: argparse.Namespace, body: dict[str, Any]) -> dict[str,
         body.update(every_seconds=args.every, cron="")
     if args.cron is not None:
         body.update(cron=args.cron, every_seconds=0)
-    for key in ("max_per_run", "queue_limit", "order_by", "on_failure"):
-        if getattr(args, key) is not None:
-            body[key] = getattr(args, key)
+    return _copy_given(args, body, ("max_per_run", "queue_limit", "order_by", "on_failure"))
+
+
+def _copy_given(args: argparse.Namespace, body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Copy the flags the user gave (not None) into the API request body."""
+    body.update({key: getattr(args, key) for key in keys if getattr(args, key) is not None})
     return body
 
 
@@ -64,9 +70,7 @@ def cmd_hooks_create(api: ApiClient, args: argparse.Namespace) -> None:
         body["channel"] = "mail"
     if args.sequential:
         body["processing"] = "sequential"
-    for key in ("max_attempts", "retention_days", "max_body_bytes"):
-        if getattr(args, key) is not None:
-            body[key] = getattr(args, key)
+    _copy_given(args, body, HOOK_LIMITS)
     options = cli_webhooks.options_from_args(args, {})
     if options is not None:
         body["options"] = options
@@ -99,9 +103,7 @@ def cmd_hooks_update(api: ApiClient, args: argparse.Namespace) -> None:
         changes["processing"] = "sequential"
     if args.parallel:
         changes["processing"] = "parallel"
-    for key in ("max_attempts", "retention_days", "max_body_bytes"):
-        if getattr(args, key) is not None:
-            changes[key] = getattr(args, key)
+    _copy_given(args, changes, HOOK_LIMITS)
     if cli_webhooks.options_from_args(args, {}) is not None:
         current = api.call("GET", api.hook_path(args.hook)).get("options") or {}
         changes["options"] = cli_webhooks.options_from_args(args, current)
